@@ -1,0 +1,195 @@
+"""The house chart style and `figure`, which emits each chart for both HTML (interactive) and print (PNG)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import textwrap
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from carebook import data
+
+# Okabe and Ito's colour-blind-safe palette (black dropped: it is the text colour).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+WIDTH = 640
+MIN_ALT_WORDS = 6
+PNG_SCALE = 2
+VIS_CLASS = "carebook-vis"
+FOOTER_CHARS = 110
+
+
+@alt.theme.register("carebook", enable=True)
+def theme() -> alt.theme.ThemeConfig:
+    """Readable fonts, the colour-blind-safe palette and a quiet frame."""
+    return {
+        "background": "white",
+        "padding": 8,
+        "config": {
+            "font": FONT,
+            "view": {"continuousWidth": WIDTH, "continuousHeight": 320, "stroke": None},
+            "range": {"category": PALETTE},
+            "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal", "gridColor": "#e6e6e6"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "bottom", "titleFontWeight": "normal"},
+            "header": {"labelFontSize": 12, "titleFontSize": 13},
+            "title": {"fontSize": 11, "fontWeight": "normal", "color": "#555555", "anchor": "start"},
+            "text": {"fontSize": 12},
+        },
+    }
+
+
+def source_line(source_ids: Sequence[str]) -> str:
+    """'Source: …' naming each source by author, short title and date, from data/sources.csv."""
+    registry = data.sources()
+    unknown = [s for s in source_ids if s not in registry.index]
+    if unknown:
+        raise ValueError(f"unknown source id(s) {', '.join(map(repr, unknown))}: add them to data/sources.csv")
+    parts = []
+    for sid in source_ids:
+        src = registry.loc[sid]
+        year = "" if pd.isna(src["date"]) else f" ({src['date'].year})"
+        parts.append(f"{src['author']}{year}, {src['short_title']}")
+    label = "Source" if len(parts) == 1 else "Sources"
+    return f"{label}: " + "; ".join(parts) + "."
+
+
+class Figure:
+    """A chart with its description, emitted as interactive HTML and a static PNG."""
+
+    def __init__(self, chart: alt.TopLevelMixin, alt_text: str, sources: Sequence[str], table: str | None):
+        self.chart = chart.properties(
+            description=alt_text,
+            title=alt.TitleParams(textwrap.wrap(source_line(sources), FOOTER_CHARS), orient="bottom", anchor="start"),
+        )
+        self.alt = alt_text
+        self.table = table
+        self.spec = self.chart.to_dict()
+        self.spec_json = json.dumps(self.spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        self.id = "vis-" + hashlib.sha256(self.spec_json.encode()).hexdigest()[:12]
+
+    def png(self) -> bytes:
+        """The chart as a PNG for print."""
+        import vl_convert
+
+        return vl_convert.vegalite_to_png(self.spec, scale=PNG_SCALE)
+
+    def data_table(self) -> str:
+        """An HTML table of the chart's own data, for readers who cannot see the chart."""
+        frame = self.chart.data if isinstance(self.chart.data, pd.DataFrame) else None
+        if frame is None:
+            return ""
+        fields = _encoded_fields(self.spec)
+        shown = frame[[c for c in frame.columns if c in fields] or list(frame.columns)].copy()
+        for col in shown.columns:
+            if pd.api.types.is_datetime64_any_dtype(shown[col]):
+                shown[col] = shown[col].dt.strftime("%Y-%m-%d")
+        table = shown.to_html(index=False, border=0, classes="carebook-table", na_rep="")
+        return f'<details class="carebook-data"><summary>Show the data</summary>{table}</details>'
+
+    def html(self) -> str:
+        """A container that `_static/carebook.js` fills with the chart, then the data and a CSV link."""
+        spec = html.escape(self.spec_json, quote=False).replace("</", "<\\/")
+        link = ""
+        if self.table:
+            link = (
+                f'<p class="carebook-download"><a href="../_static/data/{self.table}.csv" download>'
+                f"Download the data behind this chart ({self.table}.csv)</a></p>"
+            )
+        return (
+            f'<div class="carebook-chart"><div id="{self.id}" class="{VIS_CLASS}" role="img" '
+            f'aria-label="{html.escape(self.alt)}"></div>'
+            f'<script type="application/json" class="carebook-spec" data-for="{self.id}">{spec}</script>'
+            f"{self.data_table()}{link}</div>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {
+            "text/html": self.html(),
+            "image/png": base64.b64encode(self.png()).decode("ascii"),
+            "text/plain": self.alt,
+        }
+
+
+def _encoded_fields(spec: dict | list) -> set[str]:
+    """Every field name a Vega-Lite spec encodes, searched through layers and concatenations."""
+    found: set[str] = set()
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "field" and isinstance(value, str):
+                found.add(value)
+            elif key != "datasets":
+                found |= _encoded_fields(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found |= _encoded_fields(item)
+    return found
+
+
+def figure(name: str, chart: alt.TopLevelMixin, *, alt: str = "", sources: Sequence[str] = (), table: str | None = None) -> Figure:
+    """Glue `chart` as figure `name`; place it with a {glue:figure} directive whose body is the caption.
+
+    `alt` is a sentence saying what the chart shows (required); `sources` are ids from
+    data/sources.csv for the footer (required); `table` names the data/ table behind it.
+    """
+    from myst_nb import glue
+
+    if len(alt.split()) < MIN_ALT_WORDS:
+        raise ValueError(f"chart {name!r} needs alt text: a sentence of at least {MIN_ALT_WORDS} words saying what it shows")
+    if not sources:
+        raise ValueError(f"chart {name!r} needs sources=[...]: ids from data/sources.csv for its footer")
+    if table is not None:
+        data.resource(table)
+    fig = Figure(chart, alt, sources, table)
+    glue(name, fig, display=False)
+    return fig
+
+
+class Table:
+    """A table of data rows: filterable HTML for the web, a Markdown table for print."""
+
+    def __init__(self, frame: pd.DataFrame, alt_text: str, sources: Sequence[str], table: str | None):
+        self.frame = frame.astype("string").fillna("")
+        self.alt = alt_text
+        self.footer = source_line(sources)
+        self.table = table
+
+    def markdown(self) -> str:
+        """A pipe table with the source line beneath."""
+
+        def row(cells) -> str:
+            return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+        lines = [row(self.frame.columns), row(["---"] * len(self.frame.columns))]
+        lines += [row(values) for values in self.frame.itertuples(index=False)]
+        return "\n".join(lines) + f"\n\n{self.footer}"
+
+    def html(self) -> str:
+        """The table with a filter box (wired by _static/carebook.js) and the source line."""
+        body = self.frame.to_html(index=False, border=0, classes="carebook-table", escape=True)
+        link = f' <a href="../_static/data/{self.table}.csv" download>Download {self.table}.csv</a>' if self.table else ""
+        return (
+            f'<div class="carebook-filterable"><label>Filter rows: <input type="search" class="carebook-filter" '
+            f'aria-label="Filter the rows of this table"></label>{body}'
+            f'<p class="carebook-source">{html.escape(self.footer)}{link}</p></div>'
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.html(), "text/markdown": self.markdown(), "text/plain": self.alt}
+
+
+def table(name: str, frame: pd.DataFrame, *, alt: str = "", sources: Sequence[str] = (), table: str | None = None) -> Table:
+    """Glue `frame` as table `name` (place it with {glue:figure}); `alt` and `sources` are required as for charts."""
+    from myst_nb import glue
+
+    if len(alt.split()) < MIN_ALT_WORDS:
+        raise ValueError(f"table {name!r} needs alt text: a sentence of at least {MIN_ALT_WORDS} words saying what it shows")
+    if not sources:
+        raise ValueError(f"table {name!r} needs sources=[...]: ids from data/sources.csv for its footer")
+    out = Table(frame, alt, sources, table)
+    glue(name, out, display=False)
+    return out

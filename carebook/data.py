@@ -1,0 +1,92 @@
+"""Load the book's sourced tables as typed DataFrames, noting each file read for the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from carebook import ROOT
+
+DEPS_ENV = "CAREBOOK_DEPS"
+DATA_ENV = "CAREBOOK_DATA"
+VALUE_COLUMNS = ("amount", "value", "count")
+
+
+def data_dir() -> Path:
+    """The data folder: $CAREBOOK_DATA if set, else the repository's data/."""
+    return Path(os.environ.get(DATA_ENV, ROOT / "data")).resolve()
+
+
+def record(path: Path) -> None:
+    """Note that the running chapter read `path` (the build cache re-runs it when the file changes)."""
+    deps = os.environ.get(DEPS_ENV)
+    if deps:
+        with open(deps, "a", encoding="utf-8") as f:
+            f.write(f"{Path(path).resolve()}\n")
+
+
+@cache
+def package() -> dict:
+    """The data package descriptor (data/datapackage.json)."""
+    return json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def resource(name: str) -> dict:
+    """The descriptor of table `name`, with its schema resolved."""
+    for res in package()["resources"]:
+        if res["name"] == name:
+            schema = res["schema"]
+            if isinstance(schema, str):
+                schema = json.loads((data_dir() / schema).read_text(encoding="utf-8"))
+            return {**res, "schema": schema}
+    names = ", ".join(r["name"] for r in package()["resources"])
+    raise KeyError(f"no table {name!r} in data/datapackage.json (tables: {names})")
+
+
+def _typed(column: pd.Series, field: dict) -> pd.Series:
+    """Convert a column of strings to the field's type."""
+    kind = field.get("type", "string")
+    if kind == "date":
+        return pd.to_datetime(column, format="%Y-%m-%d")
+    if kind == "number":
+        return pd.to_numeric(column).astype("float64")
+    if kind == "integer":
+        return pd.to_numeric(column).astype("Int64")
+    if kind == "boolean":
+        return column.map({"true": True, "false": False}).astype("boolean")
+    enum = field.get("constraints", {}).get("enum")
+    if enum:
+        return pd.Categorical(column, categories=enum)
+    return column.astype("string")
+
+
+def load(name: str) -> pd.DataFrame:
+    """Table `name` as a DataFrame typed by its schema (dates, numbers, categoricals)."""
+    res = resource(name)
+    path = data_dir() / res["path"]
+    record(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    for field in res["schema"]["fields"]:
+        frame[field["name"]] = _typed(frame[field["name"]], field)
+    frame.attrs["table"] = name
+    return frame
+
+
+def fact(name: str, row_id: str) -> pd.Series:
+    """The row of table `name` whose id is `row_id`; a KeyError names the table and id if absent."""
+    frame = load(name)
+    match = frame[frame["id"] == row_id]
+    if match.empty:
+        raise KeyError(f"no row with id {row_id!r} in data/{name}.csv")
+    row = match.iloc[0]
+    row.attrs["table"] = name
+    return row
+
+
+def sources() -> pd.DataFrame:
+    """The source registry, indexed by id."""
+    return load("sources").set_index("id")

@@ -1,0 +1,66 @@
+"""Format values from data/ for the prose and glue them, so no figure is typed by hand."""
+
+from __future__ import annotations
+
+import math
+from numbers import Number
+
+import pandas as pd
+
+from carebook.data import VALUE_COLUMNS
+
+
+def _number(value: float) -> str:
+    """A number as the source gave it: 3.8, 329, 87,000 (no trailing zeros)."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.10g}" if abs(value) < 1000 else f"{value:,.1f}"
+
+
+def fmt(value: Number, unit: str | None = None) -> str:
+    """Render `value` in its unit for prose: '£3.8 billion', '5.3%', '3.7% a year', '15 million'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise ValueError("cannot format a missing value")
+    value = float(value)
+    match unit:
+        case "GBP_billion":
+            return f"£{_number(value)} billion"
+        case "GBP_million":
+            return f"£{_number(value)} million"
+        case "GBP":
+            return f"£{_number(value)}"
+        case "percent":
+            return f"{_number(value)}%"
+        case "percent_per_year":
+            return f"{_number(value)}% a year"
+        case "years":
+            return f"{_number(value)} years"
+        case "count" | "people" | "beds" | "ratio" | None:
+            if value >= 1_000_000 and (value / 1_000_000).is_integer():
+                return f"{_number(value / 1_000_000)} million"
+            return _number(value)
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def fmt_row(row: pd.Series) -> str:
+    """Render a data row's figure (its amount, value or count) in its unit."""
+    for column in VALUE_COLUMNS:
+        if column in row.index:
+            unit = row.get("unit", "count")
+            return fmt(row[column], None if pd.isna(unit) else str(unit))
+    raise ValueError(f"row {row.get('id')!r} has no amount, value or count column")
+
+
+def glue(name: str, value: pd.Series | Number | str, unit: str | None = None) -> str:
+    """Glue a data row, a computed number or text under `name`; cite it in prose as {glue:md}`name`."""
+    from IPython.display import Markdown
+    from myst_nb import glue as myst_glue
+
+    if isinstance(value, pd.Series):
+        text = fmt_row(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = fmt(value, unit)
+    myst_glue(name, Markdown(text), display=False)
+    return text
