@@ -32,7 +32,7 @@ def theme() -> alt.theme.ThemeConfig:
         "padding": 8,
         "config": {
             "font": FONT,
-            "view": {"continuousWidth": WIDTH, "continuousHeight": 320, "stroke": None},
+            "view": {"continuousWidth": WIDTH, "continuousHeight": 320, "discreteWidth": WIDTH, "stroke": None},
             "range": {"category": PALETTE},
             "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal", "gridColor": "#e6e6e6"},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "bottom", "titleFontWeight": "normal"},
@@ -101,8 +101,8 @@ class Figure:
                 f"Download the data behind this chart ({self.table}.csv)</a></p>"
             )
         return (
-            f'<div class="carebook-chart"><div id="{self.id}" class="{VIS_CLASS}" role="img" '
-            f'aria-label="{html.escape(self.alt)}"></div>'
+            f'<div class="carebook-chart"><div id="{self.id}" class="{VIS_CLASS}" '
+            f'data-alt="{html.escape(self.alt)}"></div>'
             f'<script type="application/json" class="carebook-spec" data-for="{self.id}">{spec}</script>'
             f"{self.data_table()}{link}</div>"
         )
@@ -130,7 +130,9 @@ def _encoded_fields(spec: dict | list) -> set[str]:
     return found
 
 
-def figure(name: str, chart: alt.TopLevelMixin, *, alt: str = "", sources: Sequence[str] = (), table: str | None = None) -> Figure:
+def figure(
+    name: str, chart: alt.TopLevelMixin, *, alt: str = "", sources: Sequence[str] = (), table: str | None = None
+) -> None:
     """Glue `chart` as figure `name`; place it with a {glue:figure} directive whose body is the caption.
 
     `alt` is a sentence saying what the chart shows (required); `sources` are ids from
@@ -139,14 +141,14 @@ def figure(name: str, chart: alt.TopLevelMixin, *, alt: str = "", sources: Seque
     from myst_nb import glue
 
     if len(alt.split()) < MIN_ALT_WORDS:
-        raise ValueError(f"chart {name!r} needs alt text: a sentence of at least {MIN_ALT_WORDS} words saying what it shows")
+        raise ValueError(
+            f"chart {name!r} needs alt text: a sentence of at least {MIN_ALT_WORDS} words saying what it shows"
+        )
     if not sources:
         raise ValueError(f"chart {name!r} needs sources=[...]: ids from data/sources.csv for its footer")
     if table is not None:
         data.resource(table)
-    fig = Figure(chart, alt, sources, table)
-    glue(name, fig, display=False)
-    return fig
+    glue(name, Figure(chart, alt, sources, table), display=False)
 
 
 class Table:
@@ -171,7 +173,9 @@ class Table:
     def html(self) -> str:
         """The table with a filter box (wired by _static/carebook.js) and the source line."""
         body = self.frame.to_html(index=False, border=0, classes="carebook-table", escape=True)
-        link = f' <a href="../_static/data/{self.table}.csv" download>Download {self.table}.csv</a>' if self.table else ""
+        link = (
+            f' <a href="../_static/data/{self.table}.csv" download>Download {self.table}.csv</a>' if self.table else ""
+        )
         return (
             f'<div class="carebook-filterable"><label>Filter rows: <input type="search" class="carebook-filter" '
             f'aria-label="Filter the rows of this table"></label>{body}'
@@ -182,14 +186,16 @@ class Table:
         return {"text/html": self.html(), "text/markdown": self.markdown(), "text/plain": self.alt}
 
 
-def table(name: str, frame: pd.DataFrame, *, alt: str = "", sources: Sequence[str] = (), table: str | None = None) -> Table:
+def table(
+    name: str, frame: pd.DataFrame, *, alt: str = "", sources: Sequence[str] = (), table: str | None = None
+) -> None:
     """Glue `frame` as table `name` (place it with {glue:figure}); `alt` and `sources` are required as for charts."""
     from myst_nb import glue
 
     if len(alt.split()) < MIN_ALT_WORDS:
-        raise ValueError(f"table {name!r} needs alt text: a sentence of at least {MIN_ALT_WORDS} words saying what it shows")
+        raise ValueError(
+            f"table {name!r} needs alt text: a sentence of at least {MIN_ALT_WORDS} words saying what it shows"
+        )
     if not sources:
         raise ValueError(f"table {name!r} needs sources=[...]: ids from data/sources.csv for its footer")
-    out = Table(frame, alt, sources, table)
-    glue(name, out, display=False)
-    return out
+    glue(name, Table(frame, alt, sources, table), display=False)

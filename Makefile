@@ -1,0 +1,61 @@
+# Joined Up?: the two commands are `make book` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: book pdf test check lock relock validate bench serve format clean
+
+## Python environment: created from the lock file (exact versions, with hashes).
+$(INSTALLED): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+## Build the HTML book into _build/html (executing only the chapters that changed).
+book: $(INSTALLED)
+	$(BIN)/carebook build
+
+## Build the PDF edition into _build/pdf/joined-up.pdf (installs TeX Live from Debian if missing).
+pdf: $(INSTALLED)
+	scripts/system-deps pdf
+	$(BIN)/carebook pdf
+
+## Run every check CI runs: lint, data, unit tests, the built book, browser and PDF tests, output record.
+test: $(INSTALLED)
+	scripts/system-deps all
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+## Re-execute every chapter and compare its outputs with book/outputs.lock.
+check: $(INSTALLED)
+	$(BIN)/carebook check
+
+## After an intended change to data or code: rewrite book/outputs.lock.
+lock: $(INSTALLED)
+	$(BIN)/carebook lock
+
+validate: $(INSTALLED)
+	$(BIN)/carebook validate
+
+## Re-resolve requirements.in into requirements.lock (needs the package index).
+relock: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in
+
+## Time our build against stock jupyter-book (writes benchmarks/results.md).
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/build.py
+
+## Live preview on http://127.0.0.1:8000, rebuilding on save.
+serve: $(INSTALLED)
+	$(BIN)/carebook serve
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf _build

@@ -1,0 +1,148 @@
+"""Build the book: validate data, execute chapters, stage, run jupyter-book, publish atomically."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from carebook import run, sphinx, stage, validate
+from carebook.edition import edition
+
+PDF_NAME = "joined-up"
+
+
+class DataInvalid(Exception):
+    """The data package failed validation; the message has one line per problem."""
+
+
+@dataclass
+class Report:
+    """What a build did, for the summary line and the benchmark."""
+
+    outcomes: list[run.Outcome] = field(default_factory=list)
+    steps: dict[str, float] = field(default_factory=dict)
+    html_built: bool = False
+
+    def count(self, status: str) -> int:
+        """How many chapters ended with `status`."""
+        return sum(o.status == status for o in self.outcomes)
+
+    def summary(self) -> str:
+        """One line: chapters executed, cached and failed, and time per step."""
+        steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.steps.items())
+        return f"{self.count('done')} executed, {self.count('cached')} cached, {self.count('failed')} failed; {steps}"
+
+
+class Timer:
+    """Records the wall time of a named step into a report."""
+
+    def __init__(self, report: Report, name: str):
+        self.report, self.name = report, name
+
+    def __enter__(self):
+        self.start = time.monotonic()
+        print(f"{self.name}...", flush=True)
+
+    def __exit__(self, *exc):
+        self.report.steps[self.name] = time.monotonic() - self.start
+
+
+def vega_bundle(build: Path) -> bytes:
+    """vega, vega-lite and vega-embed in one script, from the pinned vl-convert, matching Altair's Vega-Lite."""
+    import altair as alt
+    import vl_convert
+
+    vl_version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    version = f"vega-{vl_convert.get_vega_version()}-lite-{vl_version}-embed-{vl_convert.get_vega_embed_version()}"
+    cached = build / "cache" / f"{version}.js"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+        # The closure keeps the bundle's globals (such as `_`) from clashing with Sphinx's own scripts.
+        cached.write_text(
+            f"/* {version}, bundled by vl-convert */\n(function(){{\n{bundle}\n}})();\n", encoding="utf-8"
+        )
+    return cached.read_bytes()
+
+
+def publish(source: Path, target: Path) -> None:
+    """Replace `target` with a copy of `source` in one rename, so readers never see half a build."""
+    fresh = target.with_name(f".{target.name}.new")
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(source, fresh)
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def prepare(
+    root: Path, build: Path, parameters: dict[str, dict], force: bool, workers: int | None, report: Report
+) -> Path:
+    """Validate, execute and stage; returns the staged tree."""
+    with Timer(report, "validate"):
+        problems = validate.validate(root / "data", memo=build / "cache" / "validate.stamp")
+    if problems:
+        raise DataInvalid("\n".join(problems))
+    with Timer(report, "execute"):
+        report.outcomes = run.run_chapters(root, build, parameters, force=force, workers=workers)
+    target = build / "stage"
+    with Timer(report, "stage"):
+        stage.stage(root, build, target, edition(root), vega_bundle(build))
+    return target
+
+
+def build_html(
+    root: Path,
+    build: Path,
+    parameters: dict[str, dict] | None = None,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+) -> Report:
+    """Build `build/html`; the previous HTML stays until the new one is complete."""
+    report = Report()
+    target = prepare(root, build, parameters or {}, force, workers, report)
+    stamp = build / "cache" / "html.stamp"
+    print_ = stage.fingerprint(target)
+    if (build / "html" / "index.html").exists() and stamp.exists() and stamp.read_text() == print_:
+        print("html... unchanged", flush=True)
+        return report
+    work = build / ".work"
+    with Timer(report, "html"):
+        sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
+        publish(work / "html", build / "html")
+        stamp.write_text(print_)
+    report.html_built = True
+    return report
+
+
+def build_pdf(
+    root: Path,
+    build: Path,
+    parameters: dict[str, dict] | None = None,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+) -> Report:
+    """Build `build/pdf/joined-up.pdf` from the same executed chapters; a failure leaves the old PDF."""
+    report = Report()
+    target = prepare(root, build, parameters or {}, force, workers, report)
+    work = build / ".work"
+    latex = work / "latex"
+    with Timer(report, "latex"):
+        for stale in latex.glob(f"{PDF_NAME}.*"):
+            stale.unlink()
+        sphinx.build(target, latex, work / "doctrees-latex", root, "latex", {"nb_remove_code_source": True})
+    with Timer(report, "pdf"):
+        pdf = sphinx.latex_to_pdf(latex, PDF_NAME)
+        out = build / "pdf" / f"{PDF_NAME}.pdf"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fresh = out.with_suffix(".pdf.new")
+        shutil.copyfile(pdf, fresh)
+        fresh.replace(out)
+    return report

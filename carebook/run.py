@@ -1,0 +1,187 @@
+"""Execute chapters with papermill, one fresh kernel each, in parallel, reusing cached results."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from carebook import cache
+from carebook.data import DATA_ENV, DEPS_ENV
+from carebook.toc import Page, chapters
+
+CELL_TIMEOUT = 600
+KEY_PACKAGES = ("pandas", "altair", "vl-convert-python", "papermill", "myst-nb", "jupyter-book", "sphinx")
+
+
+@dataclass
+class Job:
+    """A chapter to execute: where it comes from, with what parameters, where its output goes."""
+
+    page: Page
+    parameters: dict
+    output: Path
+    log: Path
+    key: str
+
+
+@dataclass
+class Outcome:
+    """What happened to one chapter."""
+
+    slug: str
+    status: str  # done, cached or failed
+    seconds: float = 0.0
+    error: str = ""
+    deps: list[Path] = field(default_factory=list)
+
+
+class ExecutionFailed(Exception):
+    """One or more chapters raised; the message has one line per failure."""
+
+
+def environment_hash(root: Path) -> str:
+    """What every chapter depends on besides itself: the lock file and the carebook package."""
+    return cache.file_hash(root / "requirements.lock") + cache.tree_hash(Path(__file__).parent)
+
+
+def versions() -> dict[str, str]:
+    """Python and the key package versions, recorded in every executed notebook."""
+    found = {"python": sys.version.split()[0]}
+    for name in KEY_PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
+
+
+def say(slug: str, status: str, detail: str = "") -> None:
+    """One progress line per chapter event."""
+    print(f"  {status:<8} {slug}{'  ' + detail if detail else ''}", flush=True)
+
+
+def _source_line(page: Page, source: str) -> int:
+    """The line of `page` where a code cell with `source` starts (0 if not found)."""
+    text = page.path.read_text(encoding="utf-8")
+    first = next((line for line in source.splitlines() if line.strip()), "")
+    at = text.find(first) if first else -1
+    return text.count("\n", 0, at) + 1 if at >= 0 else 0
+
+
+def describe_failure(page: Page, root: Path, exc: Exception, code_sources: list[str]) -> str:
+    """One line naming the file and line, the chapter, the code cell and the exception."""
+    source = getattr(exc, "source", "") or ""
+    number = next((i for i, s in enumerate(code_sources, 1) if s.strip() and s.strip() == source.strip()), 0)
+    line = _source_line(page, source) if source else 0
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
+    where = f"{page.path.relative_to(root)}:{line}" if line else str(page.path.relative_to(root))
+    cell = f", code cell {number}" if number else ""
+    return f"{where}: chapter '{page.slug}'{cell}: {ename}: {evalue[0] if evalue else ''}"
+
+
+def execute(job: Job, root: Path) -> Outcome:
+    """Run one chapter in a fresh kernel (called in a worker process)."""
+    import jupytext
+    import papermill
+
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    job.log.parent.mkdir(parents=True, exist_ok=True)
+    with open(job.log, "w", encoding="utf-8") as log:
+        os.dup2(log.fileno(), 2)  # kernel chatter goes to the log, not the terminal
+    with tempfile.NamedTemporaryFile("r", suffix=".deps", delete=False) as deps_file:
+        deps_path = Path(deps_file.name)
+    os.environ[DEPS_ENV] = str(deps_path)
+    os.environ[DATA_ENV] = str(root / "data")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    notebook = jupytext.read(job.page.path)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["carebook"] = {"versions": versions(), "parameters": job.parameters}
+    code_sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    say(job.page.slug, "running")
+    start = time.monotonic()
+    try:
+        papermill.execute_notebook(
+            notebook,
+            str(job.output),
+            parameters=job.parameters,
+            cwd=str(job.page.path.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=CELL_TIMEOUT,
+        )
+    except Exception as exc:  # papermill's PapermillExecutionError, or a kernel that died
+        return Outcome(
+            job.page.slug, "failed", time.monotonic() - start, describe_failure(job.page, root, exc, code_sources)
+        )
+    finally:
+        deps = [Path(p) for p in deps_path.read_text(encoding="utf-8").split()]
+        deps_path.unlink(missing_ok=True)
+    return Outcome(job.page.slug, "done", time.monotonic() - start, deps=deps)
+
+
+def plan(root: Path, build: Path, parameters: dict[str, dict], force: bool = False, only: set[str] | None = None):
+    """Split the chapters into those to run and those whose cached output is still good."""
+    env = environment_hash(root)
+    to_run, cached = [], []
+    for page in chapters(root):
+        if only and page.slug not in only:
+            continue
+        params = parameters.get(page.slug, {})
+        job = Job(
+            page,
+            params,
+            build / "executed" / f"{page.slug}.ipynb",
+            build / "logs" / f"{page.slug}.log",
+            cache.key(page.path, params, env),
+        )
+        fresh = cache.Manifest(build / "cache", page.slug).is_fresh(job.key, job.output)
+        (cached if fresh and not force else to_run).append(job)
+    return to_run, cached
+
+
+def run_chapters(
+    root: Path,
+    build: Path,
+    parameters: dict[str, dict] | None = None,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    only: set[str] | None = None,
+) -> list[Outcome]:
+    """Execute every chapter that needs it; raise ExecutionFailed naming each failure."""
+    to_run, cached = plan(root, build, parameters or {}, force, only)
+    outcomes = [Outcome(job.page.slug, "cached") for job in cached]
+    for outcome in outcomes:
+        say(outcome.slug, "cached")
+    for job in to_run:
+        say(job.page.slug, "queued")
+    if to_run:
+        workers = workers or os.cpu_count() or 1
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(workers, len(to_run)), mp_context=context) as pool:
+            futures = {pool.submit(execute, job, root): job for job in to_run}
+            for future in as_completed(futures):
+                job = futures[future]
+                outcome = future.result()
+                manifest = cache.Manifest(build / "cache", job.page.slug)
+                if outcome.status == "done":
+                    manifest.write(job.key, outcome.deps, outcome.seconds)
+                    say(outcome.slug, "done", f"in {outcome.seconds:.1f} s")
+                else:
+                    manifest.clear()
+                    say(outcome.slug, "failed", f"(notebook kept at {job.output.relative_to(root)})")
+                outcomes.append(outcome)
+    failures = [o.error for o in outcomes if o.status == "failed"]
+    if failures:
+        raise ExecutionFailed("\n".join(failures))
+    order = {page.slug: i for i, page in enumerate(chapters(root))}
+    return sorted(outcomes, key=lambda o: order.get(o.slug, 0))

@@ -1,0 +1,177 @@
+"""Validate the data package with frictionless; report each problem as `path:row:column: message`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+BOM = b"\xef\xbb\xbf"
+HEADER_ROW = 1
+
+
+def _position(error, header: list[str], keys: dict[str, list[str]]) -> tuple[int, int]:
+    """Row and column (1-based) of a frictionless error; header and file errors sit at row 1."""
+    row = getattr(error, "row_number", None) or HEADER_ROW
+    column = getattr(error, "field_number", None) or getattr(error, "column_number", None)
+    if not column:
+        names = keys.get(error.type, [])
+        column = header.index(names[0]) + 1 if names and names[0] in header else 1
+    return row, column
+
+
+def _message(error) -> str:
+    """A sentence naming the value and the rule it breaks."""
+    field = getattr(error, "field_name", None)
+    cell = getattr(error, "cell", None)
+    note = error.note or ""
+    match error.type:
+        case "type-error":
+            kind = note.removeprefix('type is "').split("/")[0]
+            hint = " (dates are YYYY-MM-DD)" if kind == "date" else ""
+            return f'column "{field}": "{cell}" is not a valid {kind}{hint}'
+        case "constraint-error":
+            shown = "(empty)" if cell in (None, "", "None") else f'"{cell}"'
+            return f'column "{field}": {shown} breaks the rule {note}'
+        case "missing-cell":
+            return f'row is short: no cell for column "{field}" (a ragged row?)'
+        case "extra-cell":
+            return f'row is long: extra cell "{cell}" beyond the header (a ragged row?)'
+        case "primary-key":
+            return f"duplicate primary key {', '.join(map(str, error.cells or []))}: {note}"
+        case "foreign-key":
+            return f"unknown reference: {note}"
+        case "missing-label":
+            return f'missing column "{field}" (the schema requires it)'
+        case "extra-label":
+            return f'unknown column "{getattr(error, "label", cell)}" (not in the schema)'
+        case "incorrect-label":
+            return f'column "{getattr(error, "label", "")}" should be "{field}"'
+        case "no-formulas":
+            return f'column "{field}": "{cell}" looks like a spreadsheet formula (text must not start with = + - @)'
+        case "no-rows":
+            return "the table has a header but no data rows"
+        case "encoding-error":
+            return f"not valid UTF-8: {note}"
+        case "scheme-error" if "No such file" in note:
+            return "file not found (named in datapackage.json)"
+    return f"{error.title.lower()}: {note or error.message}"
+
+
+def _checks():
+    """The project's own checks, as frictionless Check classes."""
+    from frictionless import Check, errors
+
+    class NoFormulasError(errors.CellError):
+        type = "no-formulas"
+        title = "Formula-like text"
+        description = "A text cell starts with a character a spreadsheet would run as a formula."
+        template = 'The cell "{cell}" in row "{rowNumber}" and field "{fieldName}" looks like a formula'
+
+    class NoRowsError(errors.TableError):
+        type = "no-rows"
+        title = "No rows"
+        description = "The table has a header but no data rows."
+        template = "The table has no data rows"
+
+    class NoFormulas(Check):
+        type = "no-formulas"
+        Errors = [NoFormulasError]
+
+        def validate_row(self, row):
+            for field in row.fields:
+                value = row[field.name]
+                if field.type == "string" and isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                    yield NoFormulasError.from_row(row, note="formula-like text", field_name=field.name)
+
+    class HasRows(Check):
+        type = "no-rows"
+        Errors = [NoRowsError]
+
+        def validate_start(self):
+            self.rows = 0
+            return iter(())
+
+        def validate_row(self, row):
+            self.rows += 1
+            return iter(())
+
+        def validate_end(self):
+            if not self.rows:
+                yield NoRowsError(note="no data rows")
+
+    return [NoFormulas(), HasRows()]
+
+
+def _relative(path: Path) -> str:
+    """A path as the user should read it: relative to the working folder when inside it."""
+    return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+
+
+def _keys(schema: dict) -> dict[str, list[str]]:
+    """Which columns a primary-key or foreign-key error points at."""
+    fks = [f for fk in schema.get("foreignKeys", []) for f in fk["fields"]]
+    return {"primary-key": list(schema.get("primaryKey", [])), "foreign-key": fks}
+
+
+def problems(data_dir: Path) -> list[str]:
+    """Every problem in the data package under `data_dir`, one `path:row:column: message` line each."""
+    from frictionless import Checklist, FrictionlessException, Package
+
+    descriptor = data_dir / "datapackage.json"
+    if not descriptor.exists():
+        return [f"{_relative(descriptor)}:1:1: no datapackage.json in {_relative(data_dir)}"]
+    try:
+        meta = json.loads(descriptor.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return [f"{_relative(descriptor)}:1:1: not valid JSON: {exc}"]
+    lines = []
+    for res in meta.get("resources", []):
+        path = data_dir / res.get("path", "")
+        if path.is_file() and path.read_bytes().startswith(BOM):
+            lines.append(
+                f"{_relative(path)}:1:1: file starts with a byte order mark (BOM): save it as UTF-8 without BOM"
+            )
+    try:
+        package = Package(str(descriptor.resolve()))
+        report = package.validate(checklist=Checklist(checks=_checks()))
+    except FrictionlessException as exc:
+        return lines + [f"{_relative(descriptor)}:1:1: {exc.error.note or exc.error.message}"]
+    for task in report.tasks:
+        res = package.get_resource(task.name)
+        path = data_dir / res.path
+        schema = res.schema.to_descriptor() if res.schema else {}
+        header = [f["name"] for f in schema.get("fields", [])]
+        if path.is_file():
+            first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").strip()
+            header = [h.strip('"') for h in first.split(",")] if first else header
+        for error in task.errors:
+            if error.type == "encoding-error" and any(line.startswith(f"{_relative(path)}:") for line in lines):
+                continue
+            row, column = _position(error, header, _keys(schema))
+            lines.append(f"{_relative(path)}:{row}:{column}: {_message(error)}")
+    return lines
+
+
+def fingerprint(data_dir: Path) -> str:
+    """A hash of every file in the data folder (and of this module), to skip re-validating unchanged data."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(data_dir.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(data_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def validate(data_dir: Path, memo: Path | None = None) -> list[str]:
+    """Problems in `data_dir`; with `memo`, an unchanged folder that passed before is not read again."""
+    stamp = fingerprint(data_dir)
+    if memo and memo.exists() and memo.read_text(encoding="utf-8") == stamp:
+        return []
+    found = problems(data_dir)
+    if memo and not found:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        memo.write_text(stamp, encoding="utf-8")
+    return found
