@@ -93,7 +93,8 @@ class Figure:
 
     def html(self) -> str:
         """A container that `_static/carebook.js` fills with the chart, then the data and a CSV link."""
-        spec = html.escape(self.spec_json, quote=False).replace("</", "<\\/")
+        # Script content is not HTML-unescaped by browsers: only a closing tag must be kept out.
+        spec = self.spec_json.replace("</", "<\\/")
         link = ""
         if self.table:
             link = (

@@ -150,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+WRITES_BUILD = {"build", "pdf", "check", "lock"}
 COMMANDS = {
     "build": cmd_build,
     "pdf": cmd_pdf,
@@ -167,11 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     from carebook.sphinx import SphinxFailed
 
     args = parser().parse_args(argv)
-    root = (args.root or find_root(Path.cwd())).resolve()
+    standalone = args.command == "validate" and args.data_dir
+    root = (args.root or (Path.cwd() if standalone else find_root(Path.cwd()))).resolve()
     args.build_dir = (args.build_dir or root / "_build").resolve()
     try:
-        with build_lock(args.build_dir):
-            return COMMANDS[args.command](args, root)
+        if args.command in WRITES_BUILD:
+            with build_lock(args.build_dir):
+                return COMMANDS[args.command](args, root)
+        return COMMANDS[args.command](args, root)
     except DataInvalid as exc:
         print(
             f"{exc}\nerror: the data is invalid; no chapter was run and the last good build is untouched",

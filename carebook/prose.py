@@ -51,7 +51,7 @@ def fmt_row(row: pd.Series) -> str:
     raise ValueError(f"row {row.get('id')!r} has no amount, value or count column")
 
 
-def glue(name: str, value: pd.Series | Number | str, unit: str | None = None) -> str:
+def glue(name: str, value: pd.Series | Number | str, unit: str | None = None) -> None:
     """Glue a data row, a computed number or text under `name`; cite it in prose as {glue:md}`name`."""
     from IPython.display import Markdown
     from myst_nb import glue as myst_glue
@@ -63,4 +63,3 @@ def glue(name: str, value: pd.Series | Number | str, unit: str | None = None) ->
     else:
         text = fmt(value, unit)
     myst_glue(name, Markdown(text), display=False)
-    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import re
 import sys
 import tempfile
 import time
@@ -74,16 +75,29 @@ def _source_line(page: Page, source: str) -> int:
     return text.count("\n", 0, at) + 1 if at >= 0 else 0
 
 
+def _line_in_cell(exc: Exception) -> int:
+    """The 1-based line within the failing cell, from IPython's 'Cell In[n], line k' (1 if absent)."""
+    text = "\n".join(getattr(exc, "traceback", None) or [str(exc)])
+    found = re.search(r"Cell In\[\d+\], line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", text))
+    return int(found.group(1)) if found else 1
+
+
 def describe_failure(page: Page, root: Path, exc: Exception, code_sources: list[str]) -> str:
     """One line naming the file and line, the chapter, the code cell and the exception."""
     source = getattr(exc, "source", "") or ""
     number = next((i for i, s in enumerate(code_sources, 1) if s.strip() and s.strip() == source.strip()), 0)
-    line = _source_line(page, source) if source else 0
+    start = _source_line(page, source) if source else 0
+    offset = _line_in_cell(exc) - 1 - (len(source) - len(source.lstrip("\n"))) if source else 0
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
-    where = f"{page.path.relative_to(root)}:{line}" if line else str(page.path.relative_to(root))
+    where = f"{relative(page.path, root)}:{start + max(offset, 0)}" if start else relative(page.path, root)
     cell = f", code cell {number}" if number else ""
     return f"{where}: chapter '{page.slug}'{cell}: {ename}: {evalue[0] if evalue else ''}"
+
+
+def relative(path: Path, root: Path) -> str:
+    """`path` relative to `root` when inside it, else as it is."""
+    return os.path.relpath(path, root) if path.is_relative_to(root) else str(path)
 
 
 def execute(job: Job, root: Path) -> Outcome:
@@ -178,7 +192,7 @@ def run_chapters(
                     say(outcome.slug, "done", f"in {outcome.seconds:.1f} s")
                 else:
                     manifest.clear()
-                    say(outcome.slug, "failed", f"(notebook kept at {job.output.relative_to(root)})")
+                    say(outcome.slug, "failed", f"(notebook kept at {relative(job.output, root)})")
                 outcomes.append(outcome)
     failures = [o.error for o in outcomes if o.status == "failed"]
     if failures:

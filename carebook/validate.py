@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -22,7 +23,7 @@ def _position(error, header: list[str], keys: dict[str, list[str]]) -> tuple[int
     return row, column
 
 
-def _message(error) -> str:
+def _message(error, header: list[str], keys: dict[str, list[str]]) -> str:
     """A sentence naming the value and the rule it breaks."""
     field = getattr(error, "field_name", None)
     cell = getattr(error, "cell", None)
@@ -33,15 +34,24 @@ def _message(error) -> str:
             hint = " (dates are YYYY-MM-DD)" if kind == "date" else ""
             return f'column "{field}": "{cell}" is not a valid {kind}{hint}'
         case "constraint-error":
-            shown = "(empty)" if cell in (None, "", "None") else f'"{cell}"'
-            return f'column "{field}": {shown} breaks the rule {note}'
+            return f'column "{field}": {_constraint(cell, note)}'
         case "missing-cell":
             return f'row is short: no cell for column "{field}" (a ragged row?)'
         case "extra-cell":
             return f'row is long: extra cell "{cell}" beyond the header (a ragged row?)'
         case "primary-key":
-            return f"duplicate primary key {', '.join(map(str, error.cells or []))}: {note}"
+            row = re.search(r"position (\d+)", note)
+            names = keys.get("primary-key", [])
+            cells = list(error.cells or [])
+            value = ", ".join(
+                str(cells[header.index(n)]) for n in names if n in header and header.index(n) < len(cells)
+            )
+            return f'duplicate {"/".join(names) or "key"} "{value}": already used in row {row.group(1) if row else "?"}'
         case "foreign-key":
+            found = re.search(r'for "(.+?)": values "(.+?)" not found in the lookup table "(.*?)" as "(.+?)"', note)
+            if found:
+                column, value, table, target = found.groups()
+                return f'column "{column}": "{value}" is not found in column "{target}" of {table or "this table"}.csv'
             return f"unknown reference: {note}"
         case "missing-label":
             return f'missing column "{field}" (the schema requires it)'
@@ -53,11 +63,48 @@ def _message(error) -> str:
             return f'column "{field}": "{cell}" looks like a spreadsheet formula (text must not start with = + - @)'
         case "no-rows":
             return "the table has a header but no data rows"
-        case "encoding-error":
-            return f"not valid UTF-8: {note}"
+        case "source-error" if "empty" in note:
+            return "the file is empty: it needs a header row and at least one data row"
         case "scheme-error" if "No such file" in note:
             return "file not found (named in datapackage.json)"
     return f"{error.title.lower()}: {note or error.message}"
+
+
+RULES = {
+    "required": "the cell is empty, but a value is required",
+    "minimum": "is below the minimum {}",
+    "maximum": "is above the maximum {}",
+    "minLength": "is shorter than {} characters",
+    "maxLength": "is longer than {} characters",
+    "pattern": "does not match the pattern {}",
+    "enum": "is not one of the allowed values {}",
+    "unique": "is not unique in its column",
+}
+
+
+def _constraint(cell, note: str) -> str:
+    """'"-3" is below the minimum 0' from frictionless's 'constraint "minimum" is "0"'."""
+    found = re.match(r'constraint "(\w+)" is "(.*)"', note)
+    shown = "an empty cell" if cell in (None, "", "None") else f'"{cell}"'
+    if not found or found.group(1) not in RULES:
+        return f"{shown} breaks the rule {note}"
+    rule = RULES[found.group(1)].format(found.group(2))
+    return rule if found.group(1) == "required" else f"{shown} {rule}"
+
+
+def _encoding_problem(path: Path) -> str | None:
+    """'row:column: message' for a BOM or the first byte that is not UTF-8, else None."""
+    raw = path.read_bytes()
+    if raw.startswith(BOM):
+        return "1:1: file starts with a byte order mark (BOM): save it as UTF-8 without BOM"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        row = raw.count(b"\n", 0, exc.start) + 1
+        column = raw.count(b",", line_start, exc.start) + 1
+        return f"{row}:{column}: byte 0x{raw[exc.start]:02x} is not valid UTF-8: save the file as UTF-8"
+    return None
 
 
 def _checks():
@@ -128,18 +175,21 @@ def problems(data_dir: Path) -> list[str]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return [f"{_relative(descriptor)}:1:1: not valid JSON: {exc}"]
     lines = []
+    unreadable = set()
     for res in meta.get("resources", []):
         path = data_dir / res.get("path", "")
-        if path.is_file() and path.read_bytes().startswith(BOM):
-            lines.append(
-                f"{_relative(path)}:1:1: file starts with a byte order mark (BOM): save it as UTF-8 without BOM"
-            )
+        problem = _encoding_problem(path) if path.is_file() else None
+        if problem:
+            lines.append(f"{_relative(path)}:{problem}")
+            unreadable.add(res.get("name"))
     try:
         package = Package(str(descriptor.resolve()))
         report = package.validate(checklist=Checklist(checks=_checks()))
     except FrictionlessException as exc:
         return lines + [f"{_relative(descriptor)}:1:1: {exc.error.note or exc.error.message}"]
     for task in report.tasks:
+        if task.name in unreadable:
+            continue
         res = package.get_resource(task.name)
         path = data_dir / res.path
         schema = res.schema.to_descriptor() if res.schema else {}
@@ -147,11 +197,16 @@ def problems(data_dir: Path) -> list[str]:
         if path.is_file():
             first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").strip()
             header = [h.strip('"') for h in first.split(",")] if first else header
+        found = {}
         for error in task.errors:
-            if error.type == "encoding-error" and any(line.startswith(f"{_relative(path)}:") for line in lines):
-                continue
-            row, column = _position(error, header, _keys(schema))
-            lines.append(f"{_relative(path)}:{row}:{column}: {_message(error)}")
+            found.setdefault(_position(error, header, _keys(schema)), []).append(error)
+        empty = any(e.type == "source-error" for errors in found.values() for e in errors)
+        for (row, column), errors in sorted(found.items()):
+            # A short row also breaks "required"; an empty file also has no rows: report the cause once.
+            causes = [e for e in errors if e.type in ("missing-cell", "extra-cell")] or errors
+            for error in causes:
+                if not (empty and error.type == "no-rows"):
+                    lines.append(f"{_relative(path)}:{row}:{column}: {_message(error, header, _keys(schema))}")
     return lines
 
 
