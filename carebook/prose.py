@@ -63,3 +63,32 @@ def glue(name: str, value: pd.Series | Number | str, unit: str | None = None) ->
     else:
         text = fmt(value, unit)
     myst_glue(name, Markdown(text), display=False)
+
+
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+def spell(n: Number) -> str:
+    """A whole number as a word up to ten ('five'), in digits above ('14')."""
+    whole = int(n)
+    if whole != n:
+        raise ValueError(f"spell() takes whole numbers, not {n!r}")
+    return NUMBER_WORDS[whole] if 0 <= whole < len(NUMBER_WORDS) else _number(whole)
+
+
+def date(when: pd.Timestamp, precision: str = "day") -> str:
+    """A date for prose at its precision: '8 February 2017', 'February 2017' or '2017'."""
+    match precision:
+        case "day":
+            return f"{when.day} {when:%B %Y}"
+        case "month":
+            return f"{when:%B %Y}"
+        case "year":
+            return f"{when:%Y}"
+    raise ValueError(f"unknown date precision {precision!r}")
+
+
+def signed(row: pd.Series) -> str:
+    """A row's figure with its direction for tables: 'down 5.3%', 'up 87,000', '£3.8 billion'."""
+    words = {"increase": "up ", "decrease": "down "}
+    return words.get(str(row.get("change", "level")), "") + fmt_row(row)
