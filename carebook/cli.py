@@ -164,6 +164,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     """Run a command; known failures print one clear message and exit non-zero."""
     from carebook.build import DataInvalid
+    from carebook.check import NonDeterministic
     from carebook.run import ExecutionFailed
     from carebook.sphinx import SphinxFailed
 
@@ -183,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ExecutionFailed as exc:
         print(f"{exc}\nerror: a chapter failed; the last good build is untouched", file=sys.stderr)
+    except NonDeterministic as exc:
+        print(
+            f"{exc}\nerror: fix the chapter so it gives the same output every run (seed random numbers)",
+            file=sys.stderr,
+        )
     except SphinxFailed as exc:
         print(f"{exc}\nerror: the last good build is untouched", file=sys.stderr)
     except (KeyError, FileNotFoundError, ValueError) as exc:

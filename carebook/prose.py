@@ -51,9 +51,21 @@ def fmt_row(row: pd.Series) -> str:
     raise ValueError(f"row {row.get('id')!r} has no amount, value or count column")
 
 
+class Prose:
+    """Text for the prose: Markdown for myst-nb's {glue:md}, the same text as its plain form."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def glue(name: str, value: pd.Series | Number | str, unit: str | None = None) -> None:
     """Glue a data row, a computed number or text under `name`; cite it in prose as {glue:md}`name`."""
-    from IPython.display import Markdown
     from myst_nb import glue as myst_glue
 
     if isinstance(value, pd.Series):
@@ -62,7 +74,7 @@ def glue(name: str, value: pd.Series | Number | str, unit: str | None = None) ->
         text = value
     else:
         text = fmt(value, unit)
-    myst_glue(name, Markdown(text), display=False)
+    myst_glue(name, Prose(text), display=False)
 
 
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

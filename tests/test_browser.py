@@ -178,6 +178,12 @@ def visit(site: str, browser, built_book: Path):
         page.on("request", lambda request: result.requests.append(request.url))
         page.on("console", lambda msg: msg.type == "error" and result.console_errors.append(msg.text))
         page.on("pageerror", lambda error: result.console_errors.append(f"uncaught: {error}"))
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400 and result.console_errors.append(f"HTTP {response.status}: {response.url}")
+            ),
+        )
         page.goto(result.url, wait_until="load")
         wait_for_charts(page)
         page.wait_for_load_state("networkidle")
