@@ -116,6 +116,8 @@ def execute(job: Job, root: Path) -> Outcome:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     notebook = jupytext.read(job.page.path)
+    for number, cell in enumerate(notebook.cells, 1):
+        cell["id"] = f"cell-{number}"  # jupytext's ids are random; stable ones keep builds byte-identical
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["carebook"] = {"versions": versions(), "parameters": job.parameters}
     code_sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
