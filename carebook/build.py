@@ -137,7 +137,12 @@ def build_pdf(
     with Timer(report, "latex"):
         for stale in latex.glob(f"{PDF_NAME}.*"):
             stale.unlink()
-        sphinx.build(target, latex, work / "doctrees-latex", root, "latex", {"nb_remove_code_source": True})
+        overrides = {
+            "nb_remove_code_source": True,  # print shows outputs only
+            "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
+            **sphinx.latex_overrides(target),
+        }
+        sphinx.build(target, latex, work / "doctrees-latex", root, "latex", overrides)
     with Timer(report, "pdf"):
         pdf = sphinx.latex_to_pdf(latex, PDF_NAME)
         out = build / "pdf" / f"{PDF_NAME}.pdf"

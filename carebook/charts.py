@@ -22,6 +22,7 @@ MIN_ALT_WORDS = 6
 PNG_SCALE = 2
 VIS_CLASS = "carebook-vis"
 FOOTER_CHARS = 110
+MAX_FOOTER_SOURCES = 4
 
 
 @alt.theme.register("carebook", enable=True)
@@ -43,12 +44,17 @@ def theme() -> alt.theme.ThemeConfig:
     }
 
 
-def source_line(source_ids: Sequence[str]) -> str:
-    """'Source: …' naming each source by author, short title and date, from data/sources.csv."""
+def source_line(source_ids: Sequence[str], table: str | None = None) -> str:
+    """'Source: …' naming each source by author, short title and date, from data/sources.csv.
+
+    A chart drawn from many sources points to its table instead, whose rows each name theirs.
+    """
     registry = data.sources()
     unknown = [s for s in source_ids if s not in registry.index]
     if unknown:
         raise ValueError(f"unknown source id(s) {', '.join(map(repr, unknown))}: add them to data/sources.csv")
+    if len(source_ids) > MAX_FOOTER_SOURCES and table:
+        return f"Sources: the documents named in each row of {table}.csv (shown in the tooltips and the data table)."
     parts = []
     for sid in source_ids:
         src = registry.loc[sid]
@@ -64,7 +70,9 @@ class Figure:
     def __init__(self, chart: alt.TopLevelMixin, alt_text: str, sources: Sequence[str], table: str | None):
         self.chart = chart.properties(
             description=alt_text,
-            title=alt.TitleParams(textwrap.wrap(source_line(sources), FOOTER_CHARS), orient="bottom", anchor="start"),
+            title=alt.TitleParams(
+                textwrap.wrap(source_line(sources, table), FOOTER_CHARS), orient="bottom", anchor="start"
+            ),
         )
         self.alt = alt_text
         self.table = table
@@ -158,7 +166,7 @@ class Table:
     def __init__(self, frame: pd.DataFrame, alt_text: str, sources: Sequence[str], table: str | None):
         self.frame = frame.astype("string").fillna("")
         self.alt = alt_text
-        self.footer = source_line(sources)
+        self.footer = source_line(sources, table)
         self.table = table
 
     def markdown(self) -> str:

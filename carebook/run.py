@@ -15,7 +15,6 @@ from importlib import metadata
 from pathlib import Path
 
 from carebook import cache
-from carebook.data import DATA_ENV, DEPS_ENV
 from carebook.toc import Page, chapters
 
 CELL_TIMEOUT = 600
@@ -105,7 +104,10 @@ def execute(job: Job, root: Path) -> Outcome:
     import jupytext
     import papermill
 
+    from carebook.data import DATA_ENV, DEPS_ENV  # here, not at the top: it loads pandas, which a no-op never needs
+
     job.output.parent.mkdir(parents=True, exist_ok=True)
+    job.output.unlink(missing_ok=True)  # a failed run must never leave an older notebook looking like its own
     job.log.parent.mkdir(parents=True, exist_ok=True)
     with open(job.log, "w", encoding="utf-8") as log:
         os.dup2(log.fileno(), 2)  # kernel chatter goes to the log, not the terminal
@@ -133,6 +135,9 @@ def execute(job: Job, root: Path) -> Outcome:
             progress_bar=False,
             log_output=False,
             execution_timeout=CELL_TIMEOUT,
+            # papermill would otherwise rewrite (and re-validate) the whole notebook before and after every cell;
+            # it still writes it once at the end, and with the error marked when a cell raises.
+            request_save_on_cell_execute=False,
         )
     except Exception as exc:  # papermill's PapermillExecutionError, or a kernel that died
         return Outcome(
@@ -194,7 +199,9 @@ def run_chapters(
                     say(outcome.slug, "done", f"in {outcome.seconds:.1f} s")
                 else:
                     manifest.clear()
-                    say(outcome.slug, "failed", f"(notebook kept at {relative(job.output, root)})")
+                    kept = job.output.exists()
+                    detail = f"notebook kept at {relative(job.output, root)}" if kept else "no notebook written"
+                    say(outcome.slug, "failed", f"({detail})")
                 outcomes.append(outcome)
     failures = [o.error for o in outcomes if o.status == "failed"]
     if failures:

@@ -83,7 +83,7 @@ def browser():
         launched.close()
 
 
-@dataclass
+@dataclass(repr=False)
 class Visit:
     """What one page did in the browser."""
 
@@ -212,24 +212,24 @@ def visit(site: str, browser, built_book: Path):
     return load
 
 
-def foreign(visit: Visit) -> list[str]:
-    """The requests a page made to anything but the loopback server."""
-    host = urlsplit(visit.url).netloc
-    return [u for u in visit.requests if urlsplit(u).scheme not in LOCAL_SCHEMES and urlsplit(u).netloc != host]
+def foreign(page_url: str, requests: list[str]) -> list[str]:
+    """The requests a page made to anything but the server it came from."""
+    host = urlsplit(page_url).netloc
+    return [u for u in requests if urlsplit(u).scheme not in LOCAL_SCHEMES and urlsplit(u).netloc != host]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
 def test_page_loads_only_from_the_book(visit, page):
     seen = visit(page.name)
     assert seen.requests, "the listener recorded no requests at all"
-    outside = foreign(seen)
+    outside = foreign(seen.url, seen.requests)
     assert not outside, f"{page.name} requested {len(outside)} URL(s) outside the book:\n" + "\n".join(outside)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
 def test_page_has_no_console_errors(visit, page):
-    seen = visit(page.name)
-    assert not seen.console_errors, f"{page.name}:\n" + "\n".join(seen.console_errors)
+    errors = visit(page.name).console_errors
+    assert not errors, f"{page.name}:\n" + "\n".join(errors)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
@@ -253,8 +253,7 @@ def test_chapters_have_charts(visit):
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
 def test_page_has_no_serious_accessibility_violations(visit, page):
-    seen = visit(page.name)
-    bad = serious(seen.violations)
+    bad = serious(visit(page.name).violations)
     assert not bad, f"axe on {page.name}:\n{describe(bad)}"
 
 
