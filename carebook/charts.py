@@ -27,16 +27,28 @@ MAX_FOOTER_SOURCES = 4
 
 @alt.theme.register("carebook", enable=True)
 def theme() -> alt.theme.ThemeConfig:
-    """Readable fonts, the colour-blind-safe palette and a quiet frame."""
+    """Readable fonts, the colour-blind-safe palette and a quiet frame.
+
+    A chart's width is its whole width, axis labels and legend included ("fit-x"), so a chart of
+    `WIDTH` fits the page's text column at full size rather than being shrunk, labels and all, to fit.
+    (A discrete x axis takes `discreteWidth`, not steps: with steps Vega-Lite would fit the height.)
+    """
     return {
         "background": "white",
         "padding": 8,
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "config": {
             "font": FONT,
             "view": {"continuousWidth": WIDTH, "continuousHeight": 320, "discreteWidth": WIDTH, "stroke": None},
             "range": {"category": PALETTE},
             "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal", "gridColor": "#e6e6e6"},
-            "legend": {"labelFontSize": 12, "titleFontSize": 13, "orient": "bottom", "titleFontWeight": "normal"},
+            "legend": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "orient": "bottom",
+                "titleFontWeight": "normal",
+                "labelLimit": 320,
+            },
             "header": {"labelFontSize": 12, "titleFontSize": 13},
             "title": {"fontSize": 11, "fontWeight": "normal", "color": "#555555", "anchor": "start"},
             "text": {"fontSize": 12},

@@ -121,6 +121,14 @@ def build_lock(build_dir: Path):
         yield
 
 
+def cmd_serve(args: argparse.Namespace, root: Path) -> int:
+    """Serve a live preview that rebuilds on save."""
+    from carebook import serve
+
+    serve.serve(root, args.build_dir, args.port)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(prog="carebook", description=__doc__)
@@ -145,6 +153,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("data_dir", nargs="?", help="the data folder (default: <root>/data)")
     sub.add_parser("check", help="re-execute every chapter and compare outputs with book/outputs.lock")
     sub.add_parser("lock", help="re-execute every chapter and rewrite book/outputs.lock")
+    preview = sub.add_parser("serve", help="live preview on 127.0.0.1 that rebuilds when you save")
+    preview.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
     new = sub.add_parser("new-chapter", help="create a chapter from the template")
     new.add_argument("title")
     return top
@@ -158,6 +168,7 @@ COMMANDS = {
     "check": cmd_check,
     "lock": cmd_lock,
     "new-chapter": cmd_new_chapter,
+    "serve": cmd_serve,
 }
 
 
@@ -191,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except SphinxFailed as exc:
         print(f"{exc}\nerror: the last good build is untouched", file=sys.stderr)
-    except (KeyError, FileNotFoundError, ValueError) as exc:
+    except (KeyError, FileNotFoundError, FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     return EXIT_FAILED
 

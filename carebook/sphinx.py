@@ -4,30 +4,49 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
+CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
 LATEX_TIMEOUT = 900  # seconds for the whole latexmk run
-BIBLIOGRAPHY_MARKER = "carebook: the book-wide bibliography goes here"
-SILENT = "False"  # the filter given to per-chapter bibliographies in print: they list nothing
+BIBLIOGRAPHY_MARKER = "carebook_bibliography"  # attribute of the markers of the print build's transforms
 
 
 class SphinxFailed(Exception):
     """The Sphinx or LaTeX step failed; the message lists the warnings with their places."""
 
 
+def _chapter_line(stage: Path, root: Path, name: str, encoded: int) -> int | None:
+    """The line of book/<name>.md behind myst-nb's position (cell number × 10000 + line in cell, from 1)."""
+    cell_number, within = divmod(encoded, CELL_STRIDE)
+    try:
+        cells = json.loads((stage / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+        source = "".join(cells[cell_number - 1]["source"])
+        text = (root / f"{name}.md").read_text(encoding="utf-8")
+    except (OSError, IndexError, ValueError):
+        return None
+    first = next((line for line in source.splitlines() if line.strip()), "")
+    at = text.find(first) if first else -1
+    return text.count("\n", 0, at) + within if at >= 0 else None
+
+
 def _source_names(text: str, stage: Path, root: Path) -> str:
-    """Point warnings at the author's files (book/x.md) rather than the staged copies."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    text = text.replace(f"{stage}/", "")
-    for executed in re.findall(r"(?m)^([\w/.-]+)\.ipynb", text):
-        source = root / f"{executed}.md"
-        if source.exists():
-            text = text.replace(f"{executed}.ipynb", f"{executed}.md (executed)")
-    return text
+    """Point warnings at the author's files and lines (book/x.md:29) rather than the staged copies."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text).replace(f"{stage}/", "")
+
+    def chapter(match: re.Match) -> str:
+        name, encoded = match.group(1), int(match.group(2))
+        if not (root / f"{name}.md").exists():
+            return match.group(0)
+        line = _chapter_line(stage, root, name, encoded)
+        return f"{name}.md:{line}" if line else f"{name}.md"
+
+    return re.sub(r"(?m)^([\w/.-]+)\.ipynb:(\d+)", chapter, text)
 
 
 def build(
@@ -53,6 +72,8 @@ def build(
         )
     messages = [line for line in _source_names(log.getvalue(), stage, root).splitlines() if WARNING.search(line)]
     if result or messages:
+        # Sphinx would not re-read unchanged pages next time, and so would not repeat their warnings.
+        shutil.rmtree(doctrees, ignore_errors=True)
         detail = "\n".join(messages) or _source_names(log.getvalue(), stage, root).strip()[-2000:] or f"exit {result}"
         raise SphinxFailed(f"the {builder} build failed:\n{detail}")
 
@@ -133,7 +154,11 @@ def latex_to_pdf(latex_dir: Path, name: str) -> Path:
 
 # --- Sphinx extension for the LaTeX build -----------------------------------------------
 # `carebook.sphinx` is also a Sphinx extension, loaded for the LaTeX build only (see
-# `latex_overrides`): in print, every citation points into the one book-wide bibliography.
+# `latex_overrides`). Sphinx's LaTeX writer gathers every citation of the book into one list at
+# its very end, so each chapter's "References" would be empty and the end list would repeat a
+# source once per chapter citing it. These transforms put each bibliography back where its
+# directive stands, as in the HTML: every chapter ends with its references, and the Bibliography
+# chapter lists them all.
 
 
 def latex_overrides(stage: Path) -> dict:
@@ -147,87 +172,68 @@ def latex_overrides(stage: Path) -> dict:
     return {"extensions": [*config["extensions"], __name__]}
 
 
-def _names(filter_) -> set[str]:
-    """The variable names a bibliography's :filter: expression uses."""
-    import ast
-
-    return {node.id for node in ast.walk(filter_) if isinstance(node, ast.Name)}
-
-
-def _one_bibliography(app, env) -> None:
-    """In print, empty the per-chapter bibliographies (`:filter: docname in docnames`) when the book
-    has a book-wide one: Sphinx's LaTeX writer gathers every bibliography at the end of the book,
-    so each source would otherwise be listed once per chapter citing it."""
-    import ast
-
-    if app.builder.format != "latex":
-        return
-    domain = env.get_domain("cite")
-    local = {key for key, bib in domain.bibliographies.items() if "docname" in _names(bib.filter_)}
-    if not local or len(local) == len(domain.bibliographies):
-        return
-    for key in local:
-        domain.bibliographies[key] = domain.bibliographies[key]._replace(filter_=ast.parse(SILENT))
-
-
-def _silenced(bibliography) -> bool:
-    import ast
-
-    return ast.dump(bibliography.filter_) == ast.dump(ast.parse(SILENT))
-
-
-def _post_transforms():
-    """The two post-transforms of the print build (defined here so Sphinx is imported only when used)."""
+def _post_transforms() -> tuple[type, ...]:
+    """The post-transforms of the print build (defined in here so Sphinx is imported only when used)."""
     from docutils import nodes
     from sphinx.builders.latex.nodes import thebibliography
     from sphinx.transforms.post_transforms import SphinxPostTransform
-    from sphinxcontrib.bibtex.directives import BibliographyKey
     from sphinxcontrib.bibtex.nodes import bibliography
 
-    class DropChapterBibliographies(SphinxPostTransform):
-        """Remove the emptied per-chapter bibliographies, with their "References" headings, and mark where
-        the book-wide bibliography stands (before sphinxcontrib-bibtex fills bibliographies, priority 5)."""
+    def markers(document) -> list:
+        return [node for node in document.findall(nodes.comment) if node.get(BIBLIOGRAPHY_MARKER)]
+
+    class MarkBibliographies(SphinxPostTransform):
+        """Leave a marker after each {bibliography} before sphinxcontrib-bibtex fills it (priority 5)."""
 
         default_priority = 4
         formats = ("latex",)
 
         def run(self, **kwargs) -> None:
-            domain = self.env.get_domain("cite")
             for node in list(self.document.findall(bibliography)):
-                key = BibliographyKey(docname=node["docname"], id_=node["ids"][0])
-                if key not in domain.bibliographies or not _silenced(domain.bibliographies[key]):
-                    node.parent.insert(node.parent.index(node) + 1, nodes.comment("", BIBLIOGRAPHY_MARKER))
-                    continue
-                section = node.parent
-                rest = [child for child in section.children if not isinstance(child, (nodes.title, nodes.target))]
-                if isinstance(section, nodes.section) and rest == [node]:
-                    section.parent.remove(section)
-                else:
-                    section.remove(node)
+                marker = nodes.comment("", "bibliography")
+                marker[BIBLIOGRAPHY_MARKER] = []
+                node.parent.insert(node.parent.index(node) + 1, marker)
 
-    class BibliographyInPlace(SphinxPostTransform):
-        """Move the bibliography Sphinx gathered at the end of the book (priority 750) back to the page
-        that asked for it, so the Bibliography chapter holds its entries."""
+    class NoteCitations(SphinxPostTransform):
+        """Record on each marker the citations its bibliography holds, before Sphinx gathers them (750)."""
+
+        default_priority = 749
+        formats = ("latex",)
+
+        def run(self, **kwargs) -> None:
+            for marker in markers(self.document):
+                index = marker.parent.index(marker)
+                filled = marker.parent[index - 1] if index else None
+                if filled is not None:
+                    marker[BIBLIOGRAPHY_MARKER] = [c["ids"][0] for c in filled.findall(nodes.citation) if c["ids"]]
+
+    class BibliographiesInPlace(SphinxPostTransform):
+        """Move each bibliography's citations from the end of the book back to its marker."""
 
         default_priority = 760
         formats = ("latex",)
 
         def run(self, **kwargs) -> None:
-            markers = [node for node in self.document.findall(nodes.comment) if node.astext() == BIBLIOGRAPHY_MARKER]
             tail = self.document[-1] if len(self.document) else None
-            if markers and isinstance(tail, thebibliography):
+            gathered = {}
+            if isinstance(tail, thebibliography):
+                gathered = {citation["ids"][0]: citation for citation in tail.children if citation["ids"]}
+            for marker in markers(self.document):
+                citations = [gathered.pop(id_) for id_ in marker[BIBLIOGRAPHY_MARKER] if id_ in gathered]
+                if not citations:
+                    marker.parent.remove(marker)
+                    continue
+                for citation in citations:
+                    tail.remove(citation)
+                marker.replace_self(thebibliography("", *citations))
+            if isinstance(tail, thebibliography) and not len(tail):
                 self.document.remove(tail)
-                markers[0].replace_self(tail)
-                markers = markers[1:]
-            for marker in markers:
-                marker.parent.remove(marker)
 
-    return DropChapterBibliographies, BibliographyInPlace
+    return MarkBibliographies, NoteCitations, BibliographiesInPlace
 
 
 def setup(app) -> dict:
-    """The print build's Sphinx extension: one bibliography, in its chapter."""
-    app.connect("env-updated", _one_bibliography, priority=400)
+    """The print build's Sphinx extension: each bibliography where its directive stands."""
     for transform in _post_transforms():
         app.add_post_transform(transform)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -93,3 +93,15 @@ def test_failing_cell_names_chapter_and_cell_and_keeps_last_build(minibook: Path
     assert after == before
     # the failure is never cached as good: the next build runs the chapter again
     assert statuses(carebook("build", cwd=minibook).stdout)["beta"] == "failed"
+
+
+def test_unknown_citation_and_term_name_file_and_line_every_time(minibook: Path):
+    chapter = minibook / "book" / "alpha.md"
+    text = chapter.read_text()
+    chapter.write_text(text + "\nA claim {cite:p}`no-such-source` about a {term}`NOPE`.\n", encoding="utf-8")
+    line = text.count("\n") + 2
+    for _ in range(2):  # a failed build must not pass the second time just because nothing changed
+        done = carebook("build", cwd=minibook)
+        assert done.returncode == 1
+        assert f'book/alpha.md:{line}: WARNING: could not find bibtex key "no-such-source"' in done.stderr
+        assert f"book/alpha.md:{line}: WARNING: term not in glossary: 'NOPE'" in done.stderr
