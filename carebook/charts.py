@@ -99,10 +99,25 @@ class Figure:
         return vl_convert.vegalite_to_png(self.spec, scale=PNG_SCALE)
 
     def data_table(self) -> str:
-        """An HTML table of the chart's own data, for readers who cannot see the chart."""
-        frame = self.chart.data if isinstance(self.chart.data, pd.DataFrame) else None
-        if frame is None:
+        """An HTML table of the chart's own data, for readers who cannot see the chart.
+
+        A layered or concatenated chart may hold its data in its parts: the largest table among
+        them is shown (the others are usually a line or a label drawn for emphasis).
+        """
+
+        def frames(chart) -> list[pd.DataFrame]:
+            found = [chart.data] if isinstance(getattr(chart, "data", None), pd.DataFrame) else []
+            for key in ("layer", "concat", "hconcat", "vconcat"):
+                parts = getattr(chart, key, None)
+                for part in parts if isinstance(parts, list) else []:
+                    found += frames(part)
+            inner = getattr(chart, "spec", None)  # of a facet or repeat
+            return found + (frames(inner) if isinstance(inner, alt.SchemaBase) else [])
+
+        found = frames(self.chart)
+        if not found:
             return ""
+        frame = max(found, key=len)  # the first of the largest
         fields = _encoded_fields(self.spec)
         shown = frame[[c for c in frame.columns if c in fields] or list(frame.columns)].copy()
         for col in shown.columns:
@@ -113,8 +128,9 @@ class Figure:
 
     def html(self) -> str:
         """A container that `_static/carebook.js` fills with the chart, then the data and a CSV link."""
-        # Script content is not HTML-unescaped by browsers: only a closing tag must be kept out.
-        spec = self.spec_json.replace("</", "<\\/")
+        # Script content is not HTML-unescaped, and `</script` or `<!--` in it would end or confuse the
+        # element: JSON's own escapes keep <, > and & out of the markup and parse back to the same spec.
+        spec = self.spec_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         link = ""
         if self.table:
             link = (

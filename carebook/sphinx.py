@@ -32,7 +32,8 @@ def _chapter_line(stage: Path, root: Path, name: str, encoded: int) -> int | Non
         return None
     first = next((line for line in source.splitlines() if line.strip()), "")
     at = text.find(first) if first else -1
-    return text.count("\n", 0, at) + within if at >= 0 else None
+    # myst-nb counts lines in a cell from the cell's first line + 1; Sphinx names a paragraph by its first line.
+    return text.count("\n", 0, at) + within - 1 if at >= 0 else None
 
 
 def _source_names(text: str, stage: Path, root: Path) -> str:
@@ -180,7 +181,7 @@ def _post_transforms() -> tuple[type, ...]:
     from sphinxcontrib.bibtex.nodes import bibliography
 
     def markers(document) -> list:
-        return [node for node in document.findall(nodes.comment) if node.get(BIBLIOGRAPHY_MARKER)]
+        return [node for node in document.findall(nodes.comment) if node.get(BIBLIOGRAPHY_MARKER) is not None]
 
     class MarkBibliographies(SphinxPostTransform):
         """Leave a marker after each {bibliography} before sphinxcontrib-bibtex fills it (priority 5)."""

@@ -98,16 +98,16 @@ class Visit:
 
 
 def wait_for_charts(page) -> None:
-    """Wait until every chart container holds an SVG (or the drawing failed and said so)."""
+    """Wait until every chart container holds vega's SVG (or the drawing failed and said so)."""
     page.wait_for_function(
         """() => [...document.querySelectorAll('.carebook-vis')]
-                 .every(el => el.querySelector('svg') || el.textContent.includes('could not be drawn'))""",
+                 .every(el => el.querySelector('svg.marks') || el.textContent.includes('could not be drawn'))""",
         timeout=DRAW_TIMEOUT_MS,
     )
 
 
 CHART_FACTS = """() => [...document.querySelectorAll('.carebook-vis')].map(el => {
-    const svg = el.querySelector('svg');
+    const svg = el.querySelector('svg.marks');  // vega's drawing (the menu button has an SVG icon too)
     const script = document.querySelector(`script.carebook-spec[data-for="${el.id}"]`);
     const box = svg ? svg.getBoundingClientRect() : null;
     return {
@@ -190,7 +190,7 @@ def visit(site: str, browser, built_book: Path):
         result.charts = page.evaluate(CHART_FACTS)
         for chart in result.charts:
             if chart["svg"]:
-                svg = page.locator(f"#{chart['id']} svg").first
+                svg = page.locator(f"#{chart['id']} svg.marks")
                 try:
                     expect(svg).to_have_accessible_name(chart["description"], timeout=2000)
                     result.names.append(chart["description"])
