@@ -44,6 +44,7 @@ validate: $(INSTALLED)
 relock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in
+	$(BIN)/python scripts/write-environment-yml
 
 ## Time our build against stock jupyter-book (writes benchmarks/results.md).
 bench: $(INSTALLED)
