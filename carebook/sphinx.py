@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
@@ -50,6 +51,24 @@ def _source_names(text: str, stage: Path, root: Path) -> str:
     return re.sub(r"(?m)^([\w/.-]+)\.ipynb:(\d+)", chapter, text)
 
 
+class Progress(io.TextIOBase):
+    """Turns Sphinx's status output into one line per page read or written."""
+
+    STEP = re.compile(r"(reading sources|writing output)\.\.\. \[\s*\d+%\] (\S+)")
+    WORDS = {"reading sources": "reading", "writing output": "writing"}
+
+    def __init__(self) -> None:
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        self.pending += re.sub(r"\x1b\[[0-9;]*m", "", text)
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            for step, page in self.STEP.findall(line):
+                print(f"  {self.WORDS[step]:<8} {page}", file=sys.__stdout__, flush=True)
+        return len(text)
+
+
 def build(
     stage: Path, out: Path, doctrees: Path, root: Path, builder: str = "html", overrides: dict | None = None
 ) -> None:
@@ -58,7 +77,7 @@ def build(
 
     log = io.StringIO()
     overrides = {"external_toc_path": str(stage / "_toc.yml"), "latex_individualpages": False, **(overrides or {})}
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(log):
+    with contextlib.redirect_stdout(Progress()), contextlib.redirect_stderr(log):
         result = build_sphinx(
             stage,
             out,
@@ -69,7 +88,6 @@ def build(
             builder=builder,
             warningiserror=True,
             keep_going=True,
-            quiet=True,
         )
     messages = [line for line in _source_names(log.getvalue(), stage, root).splitlines() if WARNING.search(line)]
     if result or messages:
