@@ -101,6 +101,7 @@ class _BackgroundBundle:
         send.close()
 
     def _child(self, send) -> None:
+        self.receive.close()  # else this copy of the reading end keeps a send to a parent that gave up blocked
         data = vega_bundle(self.build)  # writes the cache file before anything is sent
         with contextlib.suppress(OSError):  # the parent gave up (a failed build): nothing to deliver
             send.send_bytes(data)
