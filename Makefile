@@ -43,7 +43,7 @@ validate: $(INSTALLED)
 ## Re-resolve requirements.in into requirements.lock (needs the package index).
 relock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --strip-extras -o requirements.lock requirements.in
 	$(BIN)/python scripts/write-environment-yml
 
 ## Time our build against stock jupyter-book (writes benchmarks/results.md).
