@@ -29,14 +29,13 @@ MAX_FOOTER_SOURCES = 4
 def theme() -> alt.theme.ThemeConfig:
     """Readable fonts, the colour-blind-safe palette and a quiet frame.
 
-    A chart's width is its whole width, axis labels and legend included ("fit-x"), so a chart of
-    `WIDTH` fits the page's text column at full size rather than being shrunk, labels and all, to fit.
-    (A discrete x axis takes `discreteWidth`, not steps: with steps Vega-Lite would fit the height.)
+    No "fit" autosize here: Vega-Lite draws a facet or a horizontal concatenation 0 pixels wide
+    with it (and vl-convert then fails). On the web, `_static/carebook.js` fits a single or layered
+    chart that is wider than the page's column to the column instead.
     """
     return {
         "background": "white",
         "padding": 8,
-        "autosize": {"type": "fit-x", "contains": "padding"},
         "config": {
             "font": FONT,
             "view": {"continuousWidth": WIDTH, "continuousHeight": 320, "discreteWidth": WIDTH, "stroke": None},

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import IN_CI, ROOT
+from conftest import ROOT, need
 
 from carebook.toc import pages
 
@@ -41,14 +41,11 @@ THEME_EXCUSES: dict[str, tuple[str, str]] = {}
 
 
 def chromium() -> str:
-    """Debian's Chromium; missing, it skips the test outside CI and fails it in CI."""
+    """Debian's Chromium; missing, it skips the test outside CI and fails it in CI (see `need`)."""
     for path in CHROMIUM:
         if Path(path).exists():
             return path
-    message = "Chromium is not installed: run `scripts/system-deps all` (make test does)"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+    return need("chromium")
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -98,10 +95,10 @@ class Visit:
 
 
 def wait_for_charts(page) -> None:
-    """Wait until every chart container holds vega's SVG (or the drawing failed and said so)."""
+    """Wait until every chart is drawn at its final width (carebook.js marks it ready) or has failed and said so."""
     page.wait_for_function(
         """() => [...document.querySelectorAll('.carebook-vis')]
-                 .every(el => el.querySelector('svg.marks') || el.textContent.includes('could not be drawn'))""",
+                 .every(el => el.dataset.ready || el.textContent.includes('could not be drawn'))""",
         timeout=DRAW_TIMEOUT_MS,
     )
 
@@ -306,14 +303,17 @@ def test_filter_box_hides_rows(tab, site):
         pytest.fail("no page has a filterable table (input.carebook-filter)")
     box = boxes.first
     rows = box.locator("xpath=ancestor::div[contains(@class,'carebook-filterable')]//tbody/tr")
-    total = rows.count()
-    assert total >= 2, "the first filterable table needs at least two rows to test"
-    first = rows.first.locator("td").first.inner_text().strip()
+    texts = [text.lower() for text in rows.all_inner_texts()]
+    assert len(texts) >= 2, "the first filterable table needs at least two rows to test"
+    query = rows.first.locator("td").first.inner_text().strip()
     box.scroll_into_view_if_needed()
-    box.fill(first)
-    visible = [rows.nth(i).is_visible() for i in range(total)]
-    assert visible[0], f"the row matching {first!r} was hidden"
+
+    def shown() -> list[bool]:
+        return [row.is_visible() for row in rows.all()]
+
+    box.fill(query)
+    assert shown() == [query.lower() in text for text in texts], f"filtering by {query!r} showed the wrong rows"
     box.fill("no row says this: qqqzzz")
-    assert not any(rows.nth(i).is_visible() for i in range(total)), "rows that do not match stayed visible"
+    assert not any(shown()), "rows that do not match stayed visible"
     box.fill("")
-    assert all(rows.nth(i).is_visible() for i in range(total)), "clearing the filter did not show every row"
+    assert all(shown()), "clearing the filter did not show every row"

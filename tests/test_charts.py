@@ -1,0 +1,165 @@
+"""Charts without a browser: each leaves HTML (with its Vega-Lite spec) and a PNG, and `figure` refuses bad input."""
+
+from __future__ import annotations
+
+import base64
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from carebook import charts, data
+from carebook.toc import chapters
+
+RECORD = "application/papermill.record/"  # how myst-nb's glue stores a value's MIME bundle in the notebook
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class ChartMarkup(HTMLParser):
+    """The chart containers (id -> data-alt) and spec scripts (data-for -> text) of an HTML fragment."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.containers: dict[str, str] = {}
+        self.specs: dict[str, str] = {}
+        self.tables = 0
+        self.links: list[str] = []
+        self._in_spec: str | None = None
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attr = dict(attrs)
+        classes = (attr.get("class") or "").split()
+        if charts.VIS_CLASS in classes:
+            self.containers[attr["id"]] = attr.get("data-alt", "")
+        elif tag == "script" and "carebook-spec" in classes:
+            self._in_spec = attr.get("data-for", "")
+            self.specs[self._in_spec] = ""
+        elif tag == "table":
+            self.tables += 1
+        elif tag == "a" and (attr.get("href") or "").endswith(".csv"):
+            self.links.append(attr["href"])
+
+    def handle_data(self, text):
+        if self._in_spec is not None:
+            self.specs[self._in_spec] += text
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_spec = None
+
+
+def glued(notebook: Path) -> dict[str, dict]:
+    """Every glued value of an executed notebook: name -> MIME bundle (without the record prefix)."""
+    found = {}
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                found[name] = {k.removeprefix(RECORD): v for k, v in output.get("data", {}).items()}
+    return found
+
+
+def glued_charts(notebook: Path) -> dict[str, dict]:
+    """The glued values that are charts: those whose HTML holds a chart container, or that carry a PNG."""
+    return {
+        name: bundle
+        for name, bundle in glued(notebook).items()
+        if "image/png" in bundle or f'class="{charts.VIS_CLASS}"' in "".join(bundle.get("text/html", ""))
+    }
+
+
+def executed(built_book: Path, page) -> Path:
+    """The executed notebook of a chapter, beside the built HTML (`_build/executed/<chapter>.ipynb`)."""
+    return built_book.parent / "executed" / f"{page.slug}.ipynb"
+
+
+def test_chapters_glue_charts(built_book: Path):
+    found = sum(len(glued_charts(executed(built_book, page))) for page in chapters(ROOT))
+    assert found >= 5, f"only {found} glued charts across the executed chapters"
+
+
+@pytest.mark.parametrize("page", chapters(ROOT), ids=lambda p: p.slug)
+def test_every_glued_chart_has_html_spec_and_png(built_book: Path, page):
+    notebook = executed(built_book, page)
+    assert notebook.exists(), f"{notebook} was not executed"
+    for name, bundle in glued_charts(notebook).items():
+        where = f"{page.slug}: chart {name!r}"
+        assert "text/html" in bundle, f"{where} has no HTML output for the web"
+        assert "image/png" in bundle, f"{where} has no PNG for print"
+        png = base64.b64decode("".join(bundle["image/png"]))
+        assert png.startswith(PNG_MAGIC) and len(png) > 2000, f"{where}: the PNG is not a real image"
+        markup = ChartMarkup("".join(bundle["text/html"]))
+        assert len(markup.containers) == 1, f"{where}: expected one chart container, found {markup.containers}"
+        ((vis_id, alt_text),) = markup.containers.items()
+        assert vis_id in markup.specs, f"{where}: no script.carebook-spec for #{vis_id}"
+        spec = json.loads(markup.specs[vis_id])
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/"), where
+        assert alt_text, f"{where} has no alt text"
+        assert spec.get("description") == alt_text, f"{where}: the spec's description is not its alt text"
+        assert "".join(bundle.get("text/plain", "")) == alt_text, f"{where}: the plain-text output is not its alt text"
+        assert markup.tables or markup.links, f"{where} has neither a data table nor a CSV link"
+
+
+# --- the helper itself -------------------------------------------------------------------
+
+ALT = "Four made-up points that mostly rise from left to right."
+
+
+def a_source() -> str:
+    return str(data.sources().index[0])
+
+
+def a_chart() -> alt.Chart:
+    frame = pd.DataFrame({"x": [1, 2, 3, 4], "y": [1, 3, 2, 5]})
+    return alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q")
+
+
+@pytest.mark.parametrize("alt_text", ["", "   ", "A chart."], ids=["empty", "blank", "too-short"])
+def test_figure_refuses_a_chart_without_alt_text(alt_text):
+    with pytest.raises(ValueError, match="fig-no-alt"):
+        charts.figure("fig-no-alt", a_chart(), alt=alt_text, sources=[a_source()])
+
+
+def test_figure_refuses_a_chart_without_alt_argument():
+    with pytest.raises(ValueError, match="fig-no-alt-given.*alt text"):
+        charts.figure("fig-no-alt-given", a_chart(), sources=[a_source()])
+
+
+def test_figure_refuses_a_chart_without_sources():
+    with pytest.raises(ValueError, match="fig-no-sources.*sources"):
+        charts.figure("fig-no-sources", a_chart(), alt=ALT)
+    with pytest.raises(ValueError, match="fig-empty-sources"):
+        charts.figure("fig-empty-sources", a_chart(), alt=ALT, sources=[])
+
+
+def test_spec_with_markup_characters_survives_into_the_html():
+    chart = (
+        a_chart()
+        .transform_filter("datum.x < 3 && datum.y > 1")
+        .encode(tooltip=[alt.Tooltip("y:Q", title="</script><!-- <b>y & co</b> -->")])
+    )
+    alt_text = 'Points where x < 3 && y > 1, with "quoted" words & an ampersand.'
+    fig = charts.Figure(chart, alt_text, [a_source()], None)
+    text = fig.html()
+    markup = ChartMarkup(text)
+    script = markup.specs[fig.id]
+    assert not set("<>&") & set(script), "raw <, > or & inside the spec script"
+    assert json.loads(script) == fig.spec
+    assert json.loads(script)["transform"][0]["filter"] == "datum.x < 3 && datum.y > 1"
+    assert markup.containers[fig.id] == alt_text
+
+
+def test_layered_chart_shows_its_data():
+    frame = pd.DataFrame({"year": [2015, 2016, 2017], "sites": [29, 37, 50]})
+    bars = alt.Chart(frame).mark_bar().encode(x="year:O", y="sites:Q")
+    rule = alt.Chart(pd.DataFrame({"target": [40]})).mark_rule().encode(y="target:Q")
+    fig = charts.Figure(bars + rule, ALT, [a_source()], None)
+    markup = ChartMarkup(fig.data_table())
+    assert markup.tables == 1
+    assert "<td>37</td>" in fig.data_table()
