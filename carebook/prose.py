@@ -104,3 +104,22 @@ def signed(row: pd.Series) -> str:
     """A row's figure with its direction for tables: 'down 5.3%', 'up 87,000', '£3.8 billion'."""
     words = {"increase": "up ", "decrease": "down "}
     return words.get(str(row.get("change", "level")), "") + fmt_row(row)
+
+
+LOCATOR_CHARS = 60
+
+
+def source(row: pd.Series) -> str:
+    """A row's source for a table column: 'The King's Fund (2015), section "Legislation"' (long quotes cut)."""
+    from carebook.data import sources
+
+    src = sources().loc[row["source_id"]]
+    year = "" if pd.isna(src["date"]) else f" ({src['date'].year})"
+    locator = str(row["locator"])
+    if len(locator) > LOCATOR_CHARS:
+        locator = (
+            locator[: LOCATOR_CHARS - 1].rstrip() + '…"'
+            if locator.startswith("quote")
+            else locator[:LOCATOR_CHARS] + "…"
+        )
+    return f"{src['author']}{year}, {locator}"
