@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
+import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +104,7 @@ class _BackgroundBundle:
         send.close()
 
     def _child(self, send) -> None:
+        os.nice(10)  # the chapters come first: the bundle takes the cores they leave idle
         self.receive.close()  # else this copy of the reading end keeps a send to a parent that gave up blocked
         data = vega_bundle(self.build)  # writes the cache file before anything is sent
         with contextlib.suppress(OSError):  # the parent gave up (a failed build): nothing to deliver
@@ -134,6 +138,30 @@ def _memoize_bibtex_plugins() -> None:
         pybtex.plugin.entry_points = functools.cache(pybtex.plugin.entry_points)
 
 
+SPHINX_MODULES = (
+    "jupyter_book.sphinx",
+    "sphinx.builders.html",
+    "myst_nb.sphinx_ext",
+    "sphinx_book_theme",
+    "sphinxcontrib.bibtex",
+)
+
+
+def _import_sphinx_meanwhile() -> None:
+    """Import Sphinx and the book's extensions in a thread while chapters run (about a second saved).
+
+    Chapters only run when a page will change, so the Sphinx step follows; a failed import here is
+    ignored, and raised again where the Sphinx step imports the module itself.
+    """
+
+    def load() -> None:
+        for name in SPHINX_MODULES:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    threading.Thread(target=load, name="import-sphinx", daemon=True).start()
+
+
 def prepare(
     root: Path, build: Path, parameters: dict[str, dict], force: bool, workers: int | None, report: Report
 ) -> Path:
@@ -145,7 +173,9 @@ def prepare(
         if problems:
             raise DataInvalid("\n".join(problems))
         with Timer(report, "execute"):
-            report.outcomes = run.run_chapters(root, build, parameters, force=force, workers=workers)
+            report.outcomes = run.run_chapters(
+                root, build, parameters, force=force, workers=workers, meanwhile=_import_sphinx_meanwhile
+            )
         target = build / "stage"
         with Timer(report, "stage"):
             stage.stage(root, build, target, edition(root), bundle.result())
@@ -188,13 +218,30 @@ def build_pdf(
     force: bool = False,
     workers: int | None = None,
 ) -> Report:
-    """Build `build/pdf/joined-up.pdf` from the same executed chapters; a failure leaves the old PDF."""
+    """Build `build/pdf/joined-up.pdf` from the same executed chapters; a failure leaves the old PDF.
+
+    Sphinx's LaTeX builder writes `.work/latex/joined-up.tex` (code cells left out, tables and the
+    bibliography arranged for print by carebook.sphinx); latexmk runs XeLaTeX on it. Any Sphinx
+    warning, LaTeX error, unresolved reference or missing glyph raises SphinxFailed before the
+    published PDF is touched. Nothing is rebuilt when the staged pages and the print code are unchanged.
+    """
+    import hashlib
+
     report = Report()
     target = prepare(root, build, parameters or {}, force, workers, report)
+    out = build / "pdf" / f"{PDF_NAME}.pdf"
+    stamp = build / "cache" / "pdf.stamp"
+    print_ = hashlib.sha256(
+        (stage.fingerprint(target) + Path(sphinx.__file__).read_text(encoding="utf-8")).encode()
+    ).hexdigest()
+    if out.exists() and stamp.exists() and stamp.read_text() == print_:
+        print("pdf... unchanged", flush=True)
+        return report
+    stamp.unlink(missing_ok=True)
     work = build / ".work"
     latex = work / "latex"
     with Timer(report, "latex"):
-        for stale in latex.glob(f"{PDF_NAME}.*"):
+        for stale in latex.glob(f"{PDF_NAME}.*"):  # a .tex or .aux left by a failed run breaks latexmk
             stale.unlink()
         overrides = {
             "nb_remove_code_source": True,  # print shows outputs only
@@ -204,9 +251,9 @@ def build_pdf(
         sphinx.build(target, latex, work / "doctrees-latex", root, "latex", overrides)
     with Timer(report, "pdf"):
         pdf = sphinx.latex_to_pdf(latex, PDF_NAME)
-        out = build / "pdf" / f"{PDF_NAME}.pdf"
         out.parent.mkdir(parents=True, exist_ok=True)
-        fresh = out.with_suffix(".pdf.new")
+        fresh = out.with_name(f".{out.name}.new")
         shutil.copyfile(pdf, fresh)
         fresh.replace(out)
+        stamp.write_text(print_)
     return report

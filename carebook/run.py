@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
+import multiprocessing.util
 import os
 import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -30,6 +33,7 @@ class Job:
     output: Path
     log: Path
     key: str
+    ahead: bool = False  # more chapters follow: start this worker's next kernel while this chapter runs
 
 
 @dataclass
@@ -99,6 +103,97 @@ def relative(path: Path, root: Path) -> str:
     return os.path.relpath(path, root) if path.is_relative_to(root) else str(path)
 
 
+@dataclass
+class Spare:
+    """A kernel started ahead in a worker process, idle until the worker's next chapter (which alone uses it)."""
+
+    manager: object  # a jupyter_client AsyncKernelManager that remembers its clients (see _manager_class)
+    deps: Path  # the file in which that chapter notes what it reads: fixed in the kernel's environment
+    cwd: Path
+
+
+_spares: list[Spare] = []  # in a worker process: at most one
+
+
+def _deps_file() -> Path:
+    """A new empty file for a chapter to note the files it reads in."""
+    with tempfile.NamedTemporaryFile("r", suffix=".deps", delete=False) as deps_file:
+        return Path(deps_file.name)
+
+
+@functools.cache
+def _manager_class() -> type:
+    """jupyter_client's AsyncKernelManager, remembering the clients it makes.
+
+    papermill leaves a kernel it did not start running, with its client connected; whoever started it
+    stops both (see `_stop`).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ChapterKernelManager(AsyncKernelManager):
+        def client(self, **kwargs):
+            made = super().client(**kwargs)
+            self.__dict__.setdefault("carebook_clients", []).append(made)
+            return made
+
+    return ChapterKernelManager
+
+
+def _start_spare(cwd: Path) -> None:
+    """Start the kernel for this worker's next chapter now, so that it is ready when the chapter begins.
+
+    Starting a kernel takes most of a second, much of it waiting; overlapped with the running chapter,
+    it mostly disappears. The kernel gets the environment papermill's would, with its own file of reads.
+    """
+    from jupyter_core.utils import run_sync
+
+    from carebook.data import DEPS_ENV
+
+    deps = _deps_file()
+    manager = _manager_class()(kernel_name="python3")
+    env = {**os.environ, DEPS_ENV: str(deps)}
+    # nbclient gives the kernels it starts an in-memory history; so does this
+    run_sync(manager.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(cwd), env=env)
+    _spares.append(Spare(manager, deps, cwd))
+    _drop_spares_at_exit()
+
+
+@functools.cache
+def _drop_spares_at_exit() -> None:
+    """Once per worker: stop an unused spare kernel when the worker exits."""
+    multiprocessing.util.Finalize(None, _drop_spares, exitpriority=10)
+
+
+def _stop(manager) -> None:
+    """Close the clients of a kernel and stop it at once."""
+    from jupyter_core.utils import run_sync
+
+    for client in manager.__dict__.get("carebook_clients", []):
+        client.stop_channels()
+    with contextlib.suppress(Exception):  # already gone
+        run_sync(manager.shutdown_kernel)(now=True)
+
+
+def _drop_spares() -> None:
+    """Stop a kernel started ahead for a chapter that never came (when the worker exits)."""
+    while _spares:
+        spare = _spares.pop()
+        _stop(spare.manager)
+        spare.deps.unlink(missing_ok=True)
+
+
+def _take_spare(cwd: Path) -> Spare | None:
+    """The kernel started ahead for this chapter, if there is one, alive, in the chapter's folder."""
+    from jupyter_core.utils import run_sync
+
+    spare = _spares.pop() if _spares else None
+    if spare and (spare.cwd != cwd or not run_sync(spare.manager.is_alive)()):
+        _spares.append(spare)
+        _drop_spares()
+        return None
+    return spare
+
+
 def execute(job: Job, root: Path) -> Outcome:
     """Run one chapter in a fresh kernel (called in a worker process)."""
     import jupytext
@@ -111,8 +206,9 @@ def execute(job: Job, root: Path) -> Outcome:
     job.log.parent.mkdir(parents=True, exist_ok=True)
     with open(job.log, "w", encoding="utf-8") as log:
         os.dup2(log.fileno(), 2)  # kernel chatter goes to the log, not the terminal
-    with tempfile.NamedTemporaryFile("r", suffix=".deps", delete=False) as deps_file:
-        deps_path = Path(deps_file.name)
+    cwd = job.page.path.parent
+    spare = _take_spare(cwd)
+    deps_path = spare.deps if spare else _deps_file()
     os.environ[DEPS_ENV] = str(deps_path)
     os.environ[DATA_ENV] = str(root / "data")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
@@ -125,12 +221,14 @@ def execute(job: Job, root: Path) -> Outcome:
     code_sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     say(job.page.slug, "running")
     start = time.monotonic()
+    if job.ahead:
+        _start_spare(cwd)
     try:
         papermill.execute_notebook(
             notebook,
             str(job.output),
             parameters=job.parameters,
-            cwd=str(job.page.path.parent),
+            cwd=str(cwd),
             kernel_name="python3",
             progress_bar=False,
             log_output=False,
@@ -138,12 +236,18 @@ def execute(job: Job, root: Path) -> Outcome:
             # papermill would otherwise rewrite (and re-validate) the whole notebook before and after every cell;
             # it still writes it once at the end, and with the error marked when a cell raises.
             request_save_on_cell_execute=False,
+            # Once the last cell's outputs are in, the kernel has nothing left to give: stopping it at once saves
+            # the half second a graceful shutdown waits for it, in every chapter.
+            shutdown_kernel="immediate",
+            **({"km": spare.manager} if spare else {}),
         )
     except Exception as exc:  # papermill's PapermillExecutionError, or a kernel that died
         return Outcome(
             job.page.slug, "failed", time.monotonic() - start, describe_failure(job.page, root, exc, code_sources)
         )
     finally:
+        if spare:
+            _stop(spare.manager)
         deps = [Path(p) for p in deps_path.read_text(encoding="utf-8").split()]
         deps_path.unlink(missing_ok=True)
     return Outcome(job.page.slug, "done", time.monotonic() - start, deps=deps)
@@ -166,7 +270,18 @@ def plan(root: Path, build: Path, parameters: dict[str, dict], force: bool = Fal
         )
         fresh = cache.Manifest(build / "cache", page.slug).is_fresh(job.key, job.output)
         (cached if fresh and not force else to_run).append(job)
-    return to_run, cached
+    return longest_first(to_run, build), cached
+
+
+def longest_first(jobs: list[Job], build: Path) -> list[Job]:
+    """The jobs, longest expected first, so that the last to start are short and the workers finish together.
+
+    The expected time is the chapter's last recorded run when every job has one, else its source's size.
+    """
+    recorded = [(cache.Manifest(build / "cache", job.page.slug).read() or {}).get("seconds") for job in jobs]
+    if all(seconds is not None for seconds in recorded):
+        return [job for _, job in sorted(zip(recorded, jobs, strict=True), key=lambda pair: -pair[0])]
+    return sorted(jobs, key=lambda job: -job.page.path.stat().st_size)
 
 
 def run_chapters(
@@ -177,8 +292,13 @@ def run_chapters(
     force: bool = False,
     workers: int | None = None,
     only: set[str] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Outcome]:
-    """Execute every chapter that needs it; raise ExecutionFailed naming each failure."""
+    """Execute every chapter that needs it; raise ExecutionFailed naming each failure.
+
+    `meanwhile` is called once all chapters are handed to the workers (already forked, so it may start a
+    thread), to do other work while they run; it is not called when no chapter needs running.
+    """
     to_run, cached = plan(root, build, parameters or {}, force, only)
     outcomes = [Outcome(job.page.slug, "cached") for job in cached]
     for outcome in outcomes:
@@ -187,9 +307,14 @@ def run_chapters(
         say(job.page.slug, "queued")
     if to_run:
         workers = workers or os.cpu_count() or 1
+        workers = min(workers, len(to_run))
+        for number, job in enumerate(to_run):
+            job.ahead = number + workers < len(to_run)  # a worker's next chapter is about `workers` places on
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(workers, len(to_run)), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {pool.submit(execute, job, root): job for job in to_run}
+            if meanwhile:
+                meanwhile()
             for future in as_completed(futures):
                 job = futures[future]
                 outcome = future.result()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -16,6 +17,9 @@ WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
 LATEX_TIMEOUT = 900  # seconds for the whole latexmk run
 BIBLIOGRAPHY_MARKER = "carebook_bibliography"  # attribute of the markers of the print build's transforms
+# A chart PNG this many pixels wide spans the PDF's text width: charts.WIDTH (640) plus axes is about
+# 700 CSS pixels, drawn at charts.PNG_SCALE (2); its 12 px lettering then prints at about 7.5 pt.
+CHART_PIXELS_PER_LINE = 1400
 
 
 class SphinxFailed(Exception):
@@ -173,11 +177,14 @@ def latex_to_pdf(latex_dir: Path, name: str) -> Path:
 
 # --- Sphinx extension for the LaTeX build -----------------------------------------------
 # `carebook.sphinx` is also a Sphinx extension, loaded for the LaTeX build only (see
-# `latex_overrides`). Sphinx's LaTeX writer gathers every citation of the book into one list at
-# its very end, so each chapter's "References" would be empty and the end list would repeat a
-# source once per chapter citing it. These transforms put each bibliography back where its
-# directive stands, as in the HTML: every chapter ends with its references, and the Bibliography
-# chapter lists them all.
+# `latex_overrides`), with post-transforms that arrange the book for print:
+# - bibliographies: Sphinx's LaTeX writer gathers every citation of the book into one list at its
+#   very end, so each chapter's "References" would be empty and the end list would repeat a source
+#   once per chapter citing it. Each bibliography goes back where its directive stands, as in the
+#   HTML: every chapter ends with its references, and the Bibliography chapter lists them all;
+# - tables: columns sized to their content, breaking across pages, a table placed as a figure
+#   kept numbered as a figure (LaTeX cannot break a float);
+# - charts: printed at one scale, so their lettering is the same size from chart to chart.
 
 
 def latex_overrides(stage: Path) -> dict:
@@ -224,7 +231,7 @@ def _post_transforms() -> tuple[type, ...]:
                 index = marker.parent.index(marker)
                 filled = marker.parent[index - 1] if index else None
                 if filled is not None:
-                    marker[BIBLIOGRAPHY_MARKER] = [c["ids"][0] for c in filled.findall(nodes.citation) if c["ids"]]
+                    marker[BIBLIOGRAPHY_MARKER] = [_citation_key(c) for c in filled.findall(nodes.citation)]
 
     class BibliographiesInPlace(SphinxPostTransform):
         """Move each bibliography's citations from the end of the book back to its marker."""
@@ -236,9 +243,9 @@ def _post_transforms() -> tuple[type, ...]:
             tail = self.document[-1] if len(self.document) else None
             gathered = {}
             if isinstance(tail, thebibliography):
-                gathered = {citation["ids"][0]: citation for citation in tail.children if citation["ids"]}
+                gathered = {_citation_key(citation): citation for citation in tail.children}
             for marker in markers(self.document):
-                citations = [gathered.pop(id_) for id_ in marker[BIBLIOGRAPHY_MARKER] if id_ in gathered]
+                citations = [gathered.pop(key) for key in marker[BIBLIOGRAPHY_MARKER] if key in gathered]
                 if not citations:
                     marker.parent.remove(marker)
                     continue
@@ -248,11 +255,145 @@ def _post_transforms() -> tuple[type, ...]:
             if isinstance(tail, thebibliography) and not len(tail):
                 self.document.remove(tail)
 
-    return MarkBibliographies, NoteCitations, BibliographiesInPlace
+    class TablesForPrint(SphinxPostTransform):
+        """Give every table columns sized to its content (ragged right, in _static/latex/carebook.sty),
+        let tables break across pages, and turn a table placed as a figure ({glue:figure} of a
+        `charts.table`) into a page-breaking table that keeps its figure number and caption."""
+
+        default_priority = 800
+        formats = ("latex",)
+
+        def run(self, **kwargs) -> None:
+            for table in list(self.document.findall(nodes.table)):
+                widths = column_widths(*_table_rows(table, nodes))
+                colspecs = list(table.findall(nodes.colspec))
+                if widths and len(colspecs) == len(widths):
+                    for colspec, width in zip(colspecs, widths, strict=True):
+                        colspec["colwidth"] = width
+                    table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"] + ["colwidths-given"]
+                figure = next((a for a in _ancestors(table) if isinstance(a, nodes.figure)), None)
+                if figure is not None and len(list(figure.findall(nodes.table))) == 1:
+                    self.unfloat(figure, table)
+                if not any(isinstance(a, NO_LONGTABLE) for a in _ancestors(table)):
+                    table["classes"].append("longtable")
+                    if not any(isinstance(child, nodes.title) for child in table.children):
+                        # Sphinx heads each continued page "Table n – continued", even for a table
+                        # without a number: say only "continued" there
+                        at = table.parent.index(table)
+                        table.parent.insert(at + 1, nodes.raw("", r"\end{carebookuncaptioned}", format="latex"))
+                        table.parent.insert(at, nodes.raw("", r"\begin{carebookuncaptioned}", format="latex"))
+
+        def unfloat(self, figure, table) -> None:
+            """Replace `figure` by its content, the caption becoming the table's title (numbered as a figure)."""
+            caption = next(iter(figure.findall(nodes.caption)), None)
+            if caption is not None:
+                caption.parent.remove(caption)
+                if not any(isinstance(child, nodes.title) for child in table.children):
+                    table.insert(0, nodes.title("", "", *caption.children))
+            table["ids"] = figure["ids"] + table["ids"]
+            table["names"] = figure["names"] + table["names"]
+            figure["ids"], figure["names"] = [], []
+            figure.replace_self(
+                [
+                    nodes.raw("", r"\begin{carebookfiguretable}", format="latex"),
+                    *figure.children,
+                    nodes.raw("", r"\end{carebookfiguretable}", format="latex"),
+                ]
+            )
+
+    class ChartsAtOneScale(SphinxPostTransform):
+        """Print every chart at the same scale, so their lettering is the same size: a PNG of
+        CHART_PIXELS_PER_LINE pixels spans the text width, a narrower one less (LaTeX would otherwise
+        blow every chart up, or shrink it, to the full width)."""
+
+        default_priority = 800
+        formats = ("latex",)
+
+        def run(self, **kwargs) -> None:
+            for image in self.document.findall(nodes.image):
+                if "width" in image or "scale" in image:
+                    continue
+                path = Path(image["uri"])
+                pixels = png_width(path if path.is_absolute() else Path(self.env.srcdir) / path)
+                if pixels:
+                    image["width"] = f"{min(100.0, 100 * pixels / CHART_PIXELS_PER_LINE):.1f}%"
+
+    NO_LONGTABLE = (nodes.table, nodes.Admonition, nodes.sidebar, nodes.topic, nodes.footnote, nodes.list_item)
+    return MarkBibliographies, NoteCitations, BibliographiesInPlace, TablesForPrint, ChartsAtOneScale
+
+
+def png_width(path: Path) -> int | None:
+    """The width in pixels of a PNG file (from its header), or None if `path` is not a readable PNG."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big")
+
+
+def _citation_key(citation) -> str:
+    """A citation's identity in the whole book: ids are unique only within their page."""
+    return f"{citation.get('docname', '')}:{' '.join(citation['ids'])}"
+
+
+def _ancestors(node) -> list:
+    """`node`'s parent, its parent, and so on up to the document."""
+    found = []
+    while node.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found
+
+
+def _table_rows(table, nodes) -> tuple[list[list[str]], set[int]]:
+    """The text of each cell of a table, row by row (header included), and which columns hold code."""
+    rows, code = [], set()
+    for row in table.findall(nodes.row):
+        entries = list(row.findall(nodes.entry))
+        rows.append([entry.astext() for entry in entries])
+        code |= {j for j, entry in enumerate(entries) if next(iter(entry.findall(nodes.literal)), None)}
+    return rows, code
+
+
+def column_widths(rows: list[list[str]], code: set[int] = frozenset(), line: int = 100) -> list[int]:
+    """Relative column widths for a table of `rows` (cell texts, header first) on a line of about `line`
+    characters of table text: every column at least as wide as its longest word (wider in `code`
+    columns, set in a monospaced font), then each further character of width to the column where it
+    shortens the table most. Each width includes the column's padding (about 3 characters), as
+    Sphinx's \\X{width}{total} does."""
+    count = max((len(row) for row in rows), default=0)
+    if not count or any(len(row) != count for row in rows):
+        return []  # spanning cells: leave the table to Sphinx
+    pad, room = 3, line - 3 * count
+    least = [1] * count
+    for row in rows:
+        for j, text in enumerate(row):
+            scale = 1.35 if j in code else 1.0  # monospaced letters are wider than the average
+            longest = max(len(word) for word in re.split(r"[\s/–-]+", text))
+            least[j] = max(least[j], min(math.ceil(longest * scale) + 1, 32))
+    lengths = [[len(text) * (1.3 if j in code else 1.0) for j, text in enumerate(row)] for row in rows]
+    totals = [sum(row[j] for row in lengths) for j in range(count)]
+
+    def lines(widths: list[int]) -> float:
+        """About how many lines the table takes: each row as tall as its fullest cell."""
+        return sum(max(math.ceil(n / w) for n, w in zip(row, widths, strict=True)) for row in lengths)
+
+    widths = least[:]
+    while sum(widths) < room:
+
+        def gain(j: int) -> tuple[float, float]:
+            wider = widths[:j] + [widths[j] + 1] + widths[j + 1 :]
+            return (lines(wider), -totals[j] / widths[j])
+
+        widths[min(range(count), key=gain)] += 1
+    return [width + pad for width in widths]
 
 
 def setup(app) -> dict:
-    """The print build's Sphinx extension: each bibliography where its directive stands."""
+    """The print build's Sphinx extension: bibliographies where their directives stand, tables that fit."""
     for transform in _post_transforms():
         app.add_post_transform(transform)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
