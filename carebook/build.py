@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook import run, sphinx, stage, validate
+from carebook import latex, run, sphinx, stage, validate
 from carebook.edition import edition
 
 PDF_NAME = "joined-up"
@@ -221,7 +221,7 @@ def build_pdf(
     """Build `build/pdf/joined-up.pdf` from the same executed chapters; a failure leaves the old PDF.
 
     Sphinx's LaTeX builder writes `.work/latex/joined-up.tex` (code cells left out, tables and the
-    bibliography arranged for print by carebook.sphinx); latexmk runs XeLaTeX on it. Any Sphinx
+    bibliography arranged for print by carebook.latex); latexmk runs XeLaTeX on it. Any Sphinx
     warning, LaTeX error, unresolved reference or missing glyph raises SphinxFailed before the
     published PDF is touched. Nothing is rebuilt when the staged pages and the print code are unchanged.
     """
@@ -239,18 +239,18 @@ def build_pdf(
         return report
     stamp.unlink(missing_ok=True)
     work = build / ".work"
-    latex = work / "latex"
+    latex_dir = work / "latex"
     with Timer(report, "latex"):
-        for stale in latex.glob(f"{PDF_NAME}.*"):  # a .tex or .aux left by a failed run breaks latexmk
+        for stale in latex_dir.glob(f"{PDF_NAME}.*"):  # a .tex or .aux left by a failed run breaks latexmk
             stale.unlink()
         overrides = {
             "nb_remove_code_source": True,  # print shows outputs only
             "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
-            **sphinx.latex_overrides(target),
+            **latex.latex_overrides(target),
         }
-        sphinx.build(target, latex, work / "doctrees-latex", root, "latex", overrides)
+        sphinx.build(target, latex_dir, work / "doctrees-latex", root, "latex", overrides)
     with Timer(report, "pdf"):
-        pdf = sphinx.latex_to_pdf(latex, PDF_NAME)
+        pdf = latex.latex_to_pdf(latex_dir, PDF_NAME)
         out.parent.mkdir(parents=True, exist_ok=True)
         fresh = out.with_name(f".{out.name}.new")
         shutil.copyfile(pdf, fresh)

@@ -65,7 +65,7 @@ def source_line(source_ids: Sequence[str], table: str | None = None) -> str:
     if unknown:
         raise ValueError(f"unknown source id(s) {', '.join(map(repr, unknown))}: add them to data/sources.csv")
     if len(source_ids) > MAX_FOOTER_SOURCES and table:
-        return f"Sources: the documents named in each row of {table}.csv (shown in the tooltips and the data table)."
+        return f"Sources: the documents named in each row of {table}.csv."
     parts = []
     for sid in source_ids:
         src = registry.loc[sid]

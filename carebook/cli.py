@@ -43,7 +43,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     print(f"html: {args.build_dir / 'html' / 'index.html'}")
     if args.pdf:
         report_pdf = build.build_pdf(root, args.build_dir, params, workers=args.jobs)
-        report.steps.update(report_pdf.steps)
+        report.steps.update({name: t for name, t in report_pdf.steps.items() if name not in report.steps})
         print(f"pdf: {args.build_dir / 'pdf' / 'joined-up.pdf'}")
     print(f"built in {time.monotonic() - start:.1f} s: {report.summary()}")
     return 0
