@@ -28,7 +28,10 @@ def test_every_source_has_a_bib_entry_and_back():
     with open(ROOT / "data" / "sources.csv", encoding="utf-8") as f:
         sources = {row["id"]: row["title"] for row in csv.DictReader(f)}
     bib = bib_entries()
-    assert set(sources) == set(bib), {"only in sources.csv": set(sources) - set(bib), "only in bib": set(bib) - set(sources)}
+    assert set(sources) == set(bib), {
+        "only in sources.csv": set(sources) - set(bib),
+        "only in bib": set(bib) - set(sources),
+    }
     assert {key for key in sources if sources[key] != bib[key]} == set(), "titles differ between sources.csv and bib"
 
 
@@ -57,8 +60,14 @@ def test_fact_names_table_and_id_when_missing():
 
 @pytest.mark.parametrize(
     ("value", "unit", "text"),
-    [(3.8, "GBP_billion", "£3.8 billion"), (329, "GBP_million", "£329 million"), (87000, "count", "87,000"),
-     (5.3, "percent", "5.3%"), (3.7, "percent_per_year", "3.7% a year"), (15_000_000, "people", "15 million")],
+    [
+        (3.8, "GBP_billion", "£3.8 billion"),
+        (329, "GBP_million", "£329 million"),
+        (87000, "count", "87,000"),
+        (5.3, "percent", "5.3%"),
+        (3.7, "percent_per_year", "3.7% a year"),
+        (15_000_000, "people", "15 million"),
+    ],
 )
 def test_prose_formats_values_in_their_units(value, unit, text):
     assert prose.fmt(value, unit) == text
