@@ -30,16 +30,18 @@ def _entries(output: dict) -> list[tuple[str, str]]:
     """(kind, value) pairs for one output, with volatile fields (counts, timings, metadata) left out."""
     kind = output["output_type"]
     if kind == "stream":
-        return [(f"stream/{output['name']}", json.dumps("".join(output["text"])))]
+        return [(f"stream/{output['name']}", json.dumps("".join(output["text"]), ensure_ascii=False))]
     if kind == "error":
-        return [("error", json.dumps(f"{output['ename']}: {output['evalue']}"))]
+        return [("error", json.dumps(f"{output['ename']}: {output['evalue']}", ensure_ascii=False))]
     glue = output.get("metadata", {}).get("scrapbook", {}).get("name")
     entries = []
     for mime, value in sorted(output.get("data", {}).items()):
         plain = mime.removeprefix(GLUE_PREFIX)
         label = f"glue {glue} {plain}" if glue else plain
         text = "".join(value) if isinstance(value, list) else str(value)
-        entries.append((label, json.dumps(text) if plain in TEXT_KINDS and len(text) < 300 else _digest(value)))
+        entries.append(
+            (label, json.dumps(text, ensure_ascii=False) if plain in TEXT_KINDS and len(text) < 300 else _digest(value))
+        )
     return entries
 
 
