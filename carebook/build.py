@@ -185,6 +185,11 @@ def prepare(
     return target
 
 
+def up_to_date(output: Path, stamp: Path, fingerprint: str) -> bool:
+    """True when `output` exists and was built from inputs with this fingerprint."""
+    return output.exists() and stamp.exists() and stamp.read_text() == fingerprint
+
+
 def build_html(
     root: Path,
     build: Path,
@@ -198,7 +203,7 @@ def build_html(
     target = prepare(root, build, parameters or {}, force, workers, report)
     stamp = build / "cache" / "html.stamp"
     print_ = stage.fingerprint(target)
-    if (build / "html" / "index.html").exists() and stamp.exists() and stamp.read_text() == print_:
+    if up_to_date(build / "html" / "index.html", stamp, print_):
         print("html... unchanged", flush=True)
         return report
     work = build / ".work"
@@ -231,10 +236,9 @@ def build_pdf(
     target = prepare(root, build, parameters or {}, force, workers, report)
     out = build / "pdf" / f"{PDF_NAME}.pdf"
     stamp = build / "cache" / "pdf.stamp"
-    print_ = hashlib.sha256(
-        (stage.fingerprint(target) + Path(sphinx.__file__).read_text(encoding="utf-8")).encode()
-    ).hexdigest()
-    if out.exists() and stamp.exists() and stamp.read_text() == print_:
+    print_code = "".join(Path(module.__file__).read_text(encoding="utf-8") for module in (sphinx, latex))
+    print_ = hashlib.sha256((stage.fingerprint(target) + print_code).encode()).hexdigest()
+    if up_to_date(out, stamp, print_):
         print("pdf... unchanged", flush=True)
         return report
     stamp.unlink(missing_ok=True)
