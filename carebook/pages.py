@@ -13,6 +13,7 @@ from carebook.edition import Edition
 
 DATA_MARKER = "<!-- carebook:data-tables -->"
 EDITION_MARKER = "<!-- carebook:edition -->"
+CITATION_MARKER = "<!-- carebook:citation -->"
 
 
 def _cell(text: object) -> str:
@@ -78,10 +79,24 @@ def edition_details(executed: Path, edition: Edition) -> str:
     return "\n".join(lines)
 
 
+def citation(root: Path, edition: Edition) -> str:
+    """The suggested citation of this edition, from the book's title and author in _config.yml."""
+    import yaml
+
+    conf = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    year = edition.date[:4]
+    return (
+        f"> {conf['author']} ({year}). *{conf['title']}.* Executable book, edition of {edition.date}, "
+        f"commit `{edition.commit}`."
+    )
+
+
 def fill(text: str, root: Path, executed: Path, edition: Edition) -> str:
     """`text` with each marker replaced by its generated Markdown."""
     if DATA_MARKER in text:
         text = text.replace(DATA_MARKER, data_tables(root))
+    if CITATION_MARKER in text:
+        text = text.replace(CITATION_MARKER, citation(root, edition))
     if EDITION_MARKER in text:
         text = text.replace(EDITION_MARKER, edition_details(executed, edition))
     return text
