@@ -43,6 +43,7 @@ JUPYTER_BOOK = str(Path(sys.executable).parent / "jupyter-book")
 COPY_IGNORE = shutil.ignore_patterns(".*", "_build", "__pycache__", "benchmarks", "tests")
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 CELL_TIMEOUT = 600  # the same per-cell limit for both systems (carebook.run.CELL_TIMEOUT)
+SOURCE = REPO  # the tree copied into each scratch folder (--source)
 
 # The edits of cases 3 and 4: a code cell of one chapter, and a value one chart shows.
 CODE_EDIT_CHAPTER = "legislation"
@@ -101,12 +102,11 @@ def run_carebook(root: Path, case: str, repeat: int, log_dir: Path) -> Run:
     command = [PYTHON, "-m", "carebook.cli", "pdf" if case == "pdf" else "build"]
     load = os.getloadavg()[0]
     seconds, ok, output = timed(command, root, log_dir / f"carebook-{case}-{repeat}.log")
-    done = re.findall(r"(?m)^\s+done\s+(\S+)\s+in ([\d.]+) s", output)
-    steps = {name: float(s) for name, s in re.findall(r"(\w+) ([\d.]+) s(?=,|$)", last_line(output, "executed,"))}
-    return Run(
-        "carebook", case, repeat, seconds, [slug for slug, _ in done], ok, load,
-        steps=steps, chapter_seconds={slug: float(s) for slug, s in done}, log=output[-3000:] if not ok else "",
-    )  # fmt: skip
+    done = {slug: float(s) for slug, s in re.findall(r"(?m)^\s+done\s+(\S+)\s+in ([\d.]+) s", output)}
+    summary = last_line(output, "executed,")  # "... 6 executed, ...; validate 0.6 s, execute 10.2 s, ..."
+    steps = {name: float(s) for name, s in re.findall(r"(\w+) ([\d.]+) s(?=,|$)", summary)}
+    log = "" if ok else output[-3000:]
+    return Run("carebook", case, repeat, seconds, list(done), ok, load, steps=steps, chapter_seconds=done, log=log)
 
 
 def last_line(text: str, containing: str) -> str:
@@ -137,7 +137,7 @@ def set_stock_mode(root: Path, mode: str) -> None:
 
 def scratch_copy(target: Path) -> Path:
     """A copy of the working tree as a build sees it (no _build, .venv, .git, tests or caches)."""
-    shutil.copytree(REPO, target, ignore=COPY_IGNORE)
+    shutil.copytree(SOURCE, target, ignore=COPY_IGNORE)
     return target
 
 
@@ -251,6 +251,9 @@ def compare(repeats: int, work: Path, bundle: bytes, pdf: bool) -> tuple[list[Ru
         runs += run_case("edit-data", roots, order, repeat, logs, check=needle)
         if pdf:
             runs += run_case("pdf", roots, order, repeat, logs)
+        if repeat < repeats - 1:  # the last carebook copy is profiled afterwards
+            for root in roots.values():
+                shutil.rmtree(root)
     return runs, facts
 
 
@@ -326,9 +329,9 @@ def synthetic_book(target: Path, chapters: int) -> Path:
     """A book of `chapters` synthetic chapters with the real configuration, package, data and static files."""
     target.mkdir(parents=True)
     for name in ("_config.yml", "references.bib", "requirements.lock"):
-        shutil.copy2(REPO / name, target / name)
+        shutil.copy2(SOURCE / name, target / name)
     for name in ("_static", "carebook", "data"):
-        shutil.copytree(REPO / name, target / name, ignore=COPY_IGNORE)
+        shutil.copytree(SOURCE / name, target / name, ignore=COPY_IGNORE)
     (target / "book").mkdir()
     (target / "book" / "index.md").write_text(f"# Synthetic book\n\n{chapters} generated chapters.\n")
     names = [f"ch{n:03d}" for n in range(1, chapters + 1)]
@@ -420,24 +423,38 @@ with tempfile.TemporaryDirectory() as out:
     start = time.perf_counter()
     profile.runcall(sphinx.build, target, Path(out) / "html", Path(out) / "doctrees", root, "html")
     wall = time.perf_counter() - start
-buckets = {}
-rules = [("bibliography (pybtex, sphinxcontrib-bibtex, latexcodec)", ("pybtex", "sphinxcontrib/bibtex", "latexcodec")),
-         ("package metadata scans (importlib.metadata)", ("importlib/metadata", "importlib_metadata")),
-         ("MyST and notebook parsing (myst_parser, myst_nb, markdown_it)", ("myst_parser", "myst_nb", "markdown_it")),
-         ("search index (sphinx.search, snowballstemmer)", ("sphinx/search", "snowballstemmer")),
-         ("syntax highlighting (pygments)", ("pygments",)),
-         ("HTML templates (jinja2)", ("jinja2",)),
-         ("docutils", ("docutils",)),
-         ("Sphinx core and extensions", ("sphinx",)),
-         ("imports (module loading)", ("<frozen importlib", "marshal")),
-        ]
-stats = pstats.Stats(profile)
-total = 0.0
-for (filename, _, function), (_, _, tottime, _, _) in stats.stats.items():
-    total += tottime
-    label = next((name for name, keys in rules if any(k in filename or k in function for k in keys)), "other")
-    buckets[label] = buckets.get(label, 0.0) + tottime
-print(json.dumps({"wall_profiled": wall, "total": total, "buckets": buckets}))
+stats = pstats.Stats(profile).stats  # (file, line, function) -> (calls, primitive calls, self, cumulative, callers)
+
+def cumulative(path, function):
+    return sum(v[3] for (f, _, name), v in stats.items() if f.endswith(path) and name == function)
+
+phases = {
+    "start Sphinx (extensions, configuration, bibliography file)": cumulative("sphinx/application.py", "__init__"),
+    "read and parse the pages": cumulative("sphinx/builders/__init__.py", "read"),
+    "resolve references and write the pages": cumulative("sphinx/builders/__init__.py", "write"),
+    "finish (static files, search index, inventory)": cumulative("sphinx/builders/html/__init__.py", "finish"),
+}
+hotspots = {
+    "bibliography: format entries (pybtex)": cumulative("sphinxcontrib/bibtex/domain.py", "get_formatted_entries"),
+    "bibliography: resolve citations": cumulative("sphinxcontrib/bibtex/domain.py", "resolve_xref"),
+    "search index: stem every word": cumulative("sphinx/search/__init__.py", "feed"),
+    "syntax highlighting of code cells": cumulative("sphinx/highlighting.py", "highlight_block"),
+    "unpickle doctrees": cumulative("sphinx/environment/__init__.py", "get_doctree"),
+    "HTML templates (jinja2)": cumulative("sphinx/builders/html/__init__.py", "handle_page"),
+    "entry-point scans (importlib.metadata)": cumulative("importlib/metadata/__init__.py", "entry_points"),
+}
+
+# The same step unprofiled, without and then with carebook's memo of pybtex's plugin look-ups.
+import importlib.metadata, pybtex.plugin
+memo = pybtex.plugin.entry_points
+unprofiled = {}
+for name, lookup in (("without", importlib.metadata.entry_points), ("with", memo)):
+    pybtex.plugin.entry_points = lookup
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        sphinx.build(target, Path(out) / "html", Path(out) / "doctrees", root, "html")
+        unprofiled[name] = time.perf_counter() - start
+print(json.dumps({"wall_profiled": wall, "phases": phases, "hotspots": hotspots, "memo": unprofiled}))
 """
 
 
@@ -479,6 +496,7 @@ def floor_and_profile(root: Path, clean: Run, workers: int) -> dict:
         html = clean.steps.get("html", 0.0)
         result.update(
             kernel_start=start,
+            html=html,
             slowest_chapter=slowest,
             floor=math.ceil(len(cells) / workers) * slowest + html,
             floor_formula=f"ceil({len(cells)} / {workers}) x {slowest:.1f} s + html {html:.1f} s",
@@ -514,6 +532,20 @@ def median(runs: list[Run]) -> float:
     return statistics.median(r.seconds for r in runs) if runs else math.nan
 
 
+def paired(runs: list[Run], case: str) -> list[float]:
+    """carebook / stock for each repeat of `case`: the two builds ran back to back, under much the same load."""
+    ours = {r.repeat: r.seconds for r in select(runs, "carebook", case)}
+    stock = {r.repeat: r.seconds for r in select(runs, "stock", case)}
+    return [ours[k] / stock[k] for k in sorted(ours.keys() & stock.keys())]
+
+
+def ratio_text(runs: list[Run], case: str) -> str:
+    """'0.76x (per repeat: 0.54, 0.76, 0.63)': the ratio of the medians, then each repeat's own ratio."""
+    ours, stock = select(runs, "carebook", case), select(runs, "stock", case)
+    each = ", ".join(f"{r:.2f}" for r in paired(runs, case))
+    return f"{median(ours) / median(stock):.2f}x (per repeat: {each})"
+
+
 def targets(runs: list[Run], facts: dict) -> list[tuple[str, bool, str]]:
     """Each target of issue 10: description, met, measured."""
     ours = {c: select(runs, "carebook", c) for c in CASES}
@@ -524,8 +556,8 @@ def targets(runs: list[Run], facts: dict) -> list[tuple[str, bool, str]]:
     readers = facts["data_edit"].get("readers", [])
     data_runs = ours["edit-data"]
     found = [
-        ("Clean build at most 0.6x stock", clean <= 0.6, f"{clean:.2f}x"),
-        ("No-op rebuild at most 0.5x stock", noop <= 0.5, f"{noop:.2f}x"),
+        ("Clean build at most 0.6x stock (ratio of medians)", clean <= 0.6, ratio_text(runs, "clean")),
+        ("No-op rebuild at most 0.5x stock (ratio of medians)", noop <= 0.5, ratio_text(runs, "noop")),
         ("No-op under 10% of our clean build", noop_own < 0.1, f"{100 * noop_own:.1f}%"),
         (
             "Edited chapter: exactly one notebook executed",
@@ -554,6 +586,7 @@ def scaling_rows(runs: list[Run], sizes: list[int]) -> list[dict]:
         for system in SYSTEMS:
             for case in ("clean", "noop"):
                 row[f"{system}_{case}"] = median(select(runs, system, f"{case}-{size}"))
+            row[f"{system}_load"] = statistics.mean(r.load for r in select(runs, system, f"clean-{size}") or [])
         rows.append(row)
     return rows
 
@@ -567,10 +600,11 @@ def markdown(runs, facts, scale_runs, sizes, floor, machine, args) -> str:
         f"{args.repeats} repeat(s) of each case, the two systems alternating; load average "
         f"{machine['load_start'][0]:.1f} at the start and {machine['load_end'][0]:.1f} at the end "
         f"(mean 1-minute load before each timed build: {machine['mean_load']:.1f}; the machine is shared, "
-        "so a load above the core count slows both systems). Seconds are wall time: median (min–max).",
+        "so a load above the core count slows both systems). Seconds are wall time: median (min–max); "
+        "the ratio is of the medians, then each repeat's own (its two builds ran back to back).",
         "",
-        "| Case | carebook s | executed | stock s | executed | carebook / stock |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Case | carebook s | executed | stock s | executed | carebook / stock | per repeat |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for case, title in CASES.items():
         ours, stock = select(runs, "carebook", case), select(runs, "stock", case)
@@ -587,7 +621,8 @@ def markdown(runs, facts, scale_runs, sizes, floor, machine, args) -> str:
             title = f"{title}{note}"
         out.append(
             f"| {title} | {spread([r.seconds for r in ours])} | {executed_text(ours)} | "
-            f"{spread([r.seconds for r in stock])} | {executed_text(stock)} | {ratio:.2f} |"
+            f"{spread([r.seconds for r in stock])} | {executed_text(stock)} | {ratio:.2f} | "
+            f"{', '.join(f'{r:.2f}' for r in paired(runs, case))} |"
         )
     prime = select(runs, "stock", "prime")
     failed = [r for r in runs if not r.ok]
@@ -618,16 +653,25 @@ def markdown(runs, facts, scale_runs, sizes, floor, machine, args) -> str:
             f"{args.scale_repeats} run(s) per size. Stock's clean build here is its first build in `cache` mode "
             "(an empty cache, so everything is executed).",
             "",
-            "| Chapters | carebook clean s | stock clean s | ratio | carebook no-op s | stock no-op s | ratio |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "| Chapters | carebook clean s | stock clean s | ratio | carebook no-op s | stock no-op s | ratio "
+            "| load before the clean builds (carebook, stock) |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         rows = scaling_rows(scale_runs, sizes)
         for row in rows:
             out.append(
                 f"| {row['chapters']} | {row['carebook_clean']:.1f} | {row['stock_clean']:.1f} | "
                 f"{row['carebook_clean'] / row['stock_clean']:.2f} | {row['carebook_noop']:.1f} | "
-                f"{row['stock_noop']:.1f} | {row['carebook_noop'] / row['stock_noop']:.2f} |"
+                f"{row['stock_noop']:.1f} | {row['carebook_noop'] / row['stock_noop']:.2f} | "
+                f"{row['carebook_load']:.1f}, {row['stock_load']:.1f} |"
             )
+        loads = [row[f"{s}_load"] for row in rows for s in SYSTEMS]
+        if loads and max(loads) - min(loads) > 1:
+            out += [
+                "",
+                "The load changed between sizes by more than one core's worth: the growth below mixes the "
+                "chapter count with the machine's other work.",
+            ]
         if len(rows) > 1:
             first, last = rows[0], rows[-1]
             growth = last["chapters"] / first["chapters"]
@@ -668,6 +712,16 @@ def where_the_time_goes(floor: dict, runs: list[Run], machine: dict) -> list[str
             f"**{floor['floor']:.1f} s**, against a measured median of {median(clean):.1f} s "
             f"({median(clean) / floor['floor']:.2f}x the floor).",
         ]
+        stock_clean = select(runs, "stock", "clean")
+        if stock_clean:
+            cells = floor["cells"]
+            balanced = (sum(cells.values()) + floor["kernel_start"] * len(cells)) / machine["workers"] + floor["html"]
+            out.append(
+                f"- With the work shared perfectly instead (every chapter's cells plus a kernel start, divided among "
+                f"the workers, plus the HTML step): {balanced:.1f} s. Against stock's median clean build "
+                f"({median(stock_clean):.1f} s) the two floors are {floor['floor'] / median(stock_clean):.2f}x and "
+                f"{balanced / median(stock_clean):.2f}x."
+            )
     out += ["", "## Where the time goes", "", "Our clean build (median of the steps it reports):", ""]
     out += [f"- {name}: {seconds:.1f} s" for name, seconds in steps.items()]
     walls = floor.get("chapter_wall", {})
@@ -691,19 +745,28 @@ def where_the_time_goes(floor: dict, runs: list[Run], machine: dict) -> list[str
             "every kernel pays once.",
         ]
     prof = floor.get("sphinx_profile", {})
-    if "buckets" in prof:
-        total = prof["total"] or 1.0
+    if "phases" in prof:
         html = steps.get("html") or prof["wall_profiled"]
+        scale = html / prof["wall_profiled"]
         out += [
             "",
-            f"The Sphinx HTML step, profiled (cProfile; {prof['wall_profiled']:.1f} s under the profiler), by where "
-            f"the time is spent, scaled to the unprofiled step of {html:.1f} s:",
+            f"The Sphinx HTML step, profiled with cProfile on the staged tree ({prof['wall_profiled']:.1f} s under the "
+            f"profiler; seconds below are scaled to the unprofiled {html:.1f} s). Phases, then the costliest parts "
+            "(which overlap the phases):",
             "",
             "| Part | share | about s |",
             "| --- | --- | --- |",
         ]
-        for name, seconds in sorted(prof["buckets"].items(), key=lambda kv: -kv[1]):
-            out.append(f"| {name} | {100 * seconds / total:.0f}% | {html * seconds / total:.1f} |")
+        for name, seconds in [*prof["phases"].items(), *prof["hotspots"].items()]:
+            out.append(f"| {name} | {100 * seconds / prof['wall_profiled']:.0f}% | {seconds * scale:.1f} |")
+        memo = prof.get("memo", {})
+        if memo:
+            out += [
+                "",
+                f"The same step unprofiled, once without carebook's memo of pybtex's plugin look-ups (each of which "
+                f"scans every installed package's entry points) and once with it: {memo['without']:.1f} s and "
+                f"{memo['with']:.1f} s.",
+            ]
     stock_clean = select(runs, "stock", "clean")
     if stock_clean:
         executing = statistics.median(sum(r.chapter_seconds.values()) for r in stock_clean)
@@ -727,6 +790,38 @@ def update_readme(table: str) -> None:
         readme.write_text(f"{head}{README_START}\n{table}{README_END}{tail}", encoding="utf-8")
 
 
+def write_results(runs, facts, scale_runs, floor, machine, args) -> None:
+    """Print the Markdown and write results.md, results.json and (for the default folder) the README's copy."""
+    text = markdown(runs, facts, scale_runs, args.scale_sizes, floor, machine, args)
+    print("\n" + text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.md").write_text(text, encoding="utf-8")
+    result = {
+        "machine": machine,
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "render"},
+        "facts": facts,
+        "targets": [{"target": t, "met": m, "measured": s} for t, m, s in targets(runs, facts)],
+        "scaling": scaling_rows(scale_runs, args.scale_sizes) if scale_runs else [],
+        "floor": floor,
+        "runs": [asdict(r) for r in runs + scale_runs],
+    }
+    (args.out / "results.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    if args.out == HERE:
+        update_readme(text.split("\n", 2)[2].replace("\n## ", "\n### "))
+    print(f"wrote {args.out / 'results.md'} and {args.out / 'results.json'}")
+
+
+def render(path: Path, args: argparse.Namespace) -> None:
+    """Write the results again from a saved results.json (after a change to how they are presented)."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("repeats", "scale_sizes", "scale_repeats"):
+        setattr(args, key, saved["settings"][key])
+    runs = [Run(**r) for r in saved["runs"]]
+    scaled = [r for r in runs if r.case.rsplit("-", 1)[-1].isdigit()]
+    main_runs = [r for r in runs if r not in scaled]
+    write_results(main_runs, saved["facts"], scaled, saved["floor"], saved["machine"], args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement; print and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -735,10 +830,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-repeats", type=int, default=1, help="repeats per size (default 1)")
     parser.add_argument("--no-pdf", action="store_true", help="skip case 5")
     parser.add_argument("--out", type=Path, default=HERE, help="where results.md and results.json go")
+    parser.add_argument("--source", type=Path, default=REPO, help="the book to copy (default: this repository)")
     parser.add_argument(
         "--keep", action="store_true", help="keep the scratch folder (its logs/ has every build's output)"
     )
+    parser.add_argument("--render", type=Path, help="measure nothing: write the results again from this results.json")
     args = parser.parse_args(argv)
+    if args.render:
+        render(args.render, args)
+        return 0
 
     load_start = os.getloadavg()
     cores = os.cpu_count() or 1
@@ -746,6 +846,9 @@ def main(argv: list[str] | None = None) -> int:
     pdf = not args.no_pdf and shutil.which("latexmk") is not None and shutil.which("xelatex") is not None
     work = Path(tempfile.mkdtemp(prefix="carebook-bench-"))
     print(f"scratch folder: {work}", flush=True)
+    global SOURCE
+    # One snapshot for the whole run: others may be editing the working tree meanwhile.
+    SOURCE = Path(shutil.copytree(args.source.resolve(), work / "source", ignore=COPY_IGNORE))
     try:
         bundle = vega_bundle()
         runs, facts = compare(args.repeats, work, bundle, pdf)
@@ -756,35 +859,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     load_end = os.getloadavg()
-    timed_runs = runs + scale_runs
     machine = {
         "cores": cores,
         "workers": cores,
         "load_start": load_start,
         "load_end": load_end,
-        "mean_load": statistics.mean(r.load for r in timed_runs),
+        "mean_load": statistics.mean(r.load for r in runs + scale_runs),
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "pdf": pdf,
     }
-    text = markdown(runs, facts, scale_runs, args.scale_sizes, floor, machine, args)
-    print("\n" + text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.md").write_text(text, encoding="utf-8")
-    result = {
-        "machine": machine,
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "facts": facts,
-        "targets": [{"target": t, "met": m, "measured": s} for t, m, s in targets(runs, facts)],
-        "scaling": scaling_rows(scale_runs, args.scale_sizes) if scale_runs else [],
-        "floor": floor,
-        "runs": [asdict(r) for r in timed_runs],
-    }
-    (args.out / "results.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
-    if args.out == HERE:
-        update_readme(text.split("\n", 2)[2])
-    print(f"wrote {args.out / 'results.md'} and {args.out / 'results.json'}")
+    write_results(runs, facts, scale_runs, floor, machine, args)
     return 0
 
 
