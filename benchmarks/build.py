@@ -687,6 +687,7 @@ def markdown(runs, facts, scale_runs, sizes, floor, machine, args) -> str:
                 f"and stock's {(last['stock_clean'] - first['stock_clean']) / added:.2f} s "
                 f"(with {machine['workers']} carebook workers).",
             ]
+    out += weight_lines(machine.get("page_weight"))
     out += where_the_time_goes(floor, runs, machine)
     return "\n".join(out) + "\n"
 
@@ -811,12 +812,46 @@ def write_results(runs, facts, scale_runs, floor, machine, args) -> None:
     print(f"wrote {args.out / 'results.md'} and {args.out / 'results.json'}")
 
 
+def page_weight(html: Path) -> dict:
+    """Bytes of the largest page, of the whole built site, and of the chart script every page shares."""
+    pages = {str(p.relative_to(html)): p.stat().st_size for p in html.rglob("*.html")}
+    largest = max(pages, key=pages.get)
+    return {
+        "largest_page": largest,
+        "largest_page_bytes": pages[largest],
+        "site_bytes": sum(p.stat().st_size for p in html.rglob("*") if p.is_file()),
+        "vega_bundle_bytes": (html / "_static" / "vega-bundle.js").stat().st_size,
+    }
+
+
+def weight_lines(weight: dict | None) -> list[str]:
+    """The page-weight section of results.md."""
+    if not weight:
+        return []
+    mib = 1024 * 1024
+    return [
+        "",
+        "## Page weight",
+        "",
+        f"Largest page: `{weight['largest_page']}`, {weight['largest_page_bytes'] / 1024:.0f} KiB of HTML (its charts' "
+        f"specs and data included). Whole site: {weight['site_bytes'] / mib:.1f} MiB, of which the chart script "
+        f"every page shares (vega, vega-lite and vega-embed, cached by the browser after the first page) is "
+        f"{weight['vega_bundle_bytes'] / mib:.1f} MiB." + (f" ({weight['note']}.)" if weight.get("note") else ""),
+    ]
+
+
 def render(path: Path, args: argparse.Namespace) -> None:
     """Write the results again from a saved results.json (after a change to how they are presented)."""
     saved = json.loads(path.read_text(encoding="utf-8"))
     for key in ("repeats", "scale_sizes", "scale_repeats"):
         setattr(args, key, saved["settings"][key])
     runs = [Run(**r) for r in saved["runs"]]
+    if "page_weight" not in saved["machine"] and (REPO / "_build" / "html").exists():
+        weight = page_weight(REPO / "_build" / "html")
+        saved["machine"]["page_weight"] = {
+            **weight,
+            "note": "measured when these results were rendered, not in the run",
+        }
     scaled = [r for r in runs if r.case.rsplit("-", 1)[-1].isdigit()]
     main_runs = [r for r in runs if r not in scaled]
     write_results(main_runs, saved["facts"], scaled, saved["floor"], saved["machine"], args)
@@ -854,6 +889,7 @@ def main(argv: list[str] | None = None) -> int:
         runs, facts = compare(args.repeats, work, bundle, pdf)
         last_clean = next(r for r in reversed(runs) if r.system == "carebook" and r.case == "clean")
         floor = floor_and_profile(work / f"carebook-{args.repeats - 1}", last_clean, cores)
+        weight = page_weight(work / f"carebook-{args.repeats - 1}" / "_build" / "html")
         scale_runs = scaling(args.scale_sizes, args.scale_repeats, work, bundle) if args.scale_sizes else []
     finally:
         if not args.keep:
@@ -869,6 +905,7 @@ def main(argv: list[str] | None = None) -> int:
         "platform": platform.platform(terse=True),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "pdf": pdf,
+        "page_weight": weight,
     }
     write_results(runs, facts, scale_runs, floor, machine, args)
     return 0
