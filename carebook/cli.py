@@ -172,36 +172,35 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run a command; known failures print one clear message and exit non-zero."""
+def failure_hints() -> dict[type[Exception], str]:
+    """The closing line printed under each known kind of failure, after its own message."""
     from carebook.build import DataInvalid
     from carebook.check import NonDeterministic
     from carebook.run import ExecutionFailed
     from carebook.sphinx import SphinxFailed
 
+    return {
+        DataInvalid: "the data is invalid; no chapter was run and the last good build is untouched",
+        ExecutionFailed: "a chapter failed; the last good build is untouched",
+        NonDeterministic: "fix the chapter so it gives the same output every run (seed random numbers)",
+        SphinxFailed: "the last good build is untouched",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; known failures print one clear message and exit non-zero."""
     args = parser().parse_args(argv)
     standalone = args.command == "validate" and args.data_dir
     root = (args.root or (Path.cwd() if standalone else find_root(Path.cwd()))).resolve()
     args.build_dir = (args.build_dir or root / "_build").resolve()
+    hints = failure_hints()
     try:
         if args.command in WRITES_BUILD:
             with build_lock(args.build_dir):
                 return COMMANDS[args.command](args, root)
         return COMMANDS[args.command](args, root)
-    except DataInvalid as exc:
-        print(
-            f"{exc}\nerror: the data is invalid; no chapter was run and the last good build is untouched",
-            file=sys.stderr,
-        )
-    except ExecutionFailed as exc:
-        print(f"{exc}\nerror: a chapter failed; the last good build is untouched", file=sys.stderr)
-    except NonDeterministic as exc:
-        print(
-            f"{exc}\nerror: fix the chapter so it gives the same output every run (seed random numbers)",
-            file=sys.stderr,
-        )
-    except SphinxFailed as exc:
-        print(f"{exc}\nerror: the last good build is untouched", file=sys.stderr)
+    except tuple(hints) as exc:
+        print(f"{exc}\nerror: {hints[type(exc)]}", file=sys.stderr)
     except (KeyError, FileNotFoundError, FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     return EXIT_FAILED
