@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Number
 
 import pandas as pd
@@ -64,8 +65,17 @@ class Prose:
         return self.text
 
 
-def glue(name: str, value: pd.Series | Number | str, unit: str | None = None) -> None:
-    """Glue a data row, a computed number or text under `name`; cite it in prose as {glue:md}`name`."""
+def glue(
+    name: str,
+    value: pd.Series | Number | str,
+    unit: str | None = None,
+    rows: Sequence[str] | None = None,
+) -> None:
+    """Glue a data row, a computed number or text under `name`; cite it in prose as {glue:md}`name`.
+
+    `rows` names the data rows (as "table:id") a computed figure was derived from; a data row
+    glued directly is its own provenance.
+    """
     from myst_nb import glue as myst_glue
 
     if isinstance(value, pd.Series):
