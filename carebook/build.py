@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import json
 import os
 import shutil
 import threading
@@ -12,23 +13,22 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook import latex, run, sphinx, stage, validate
+from carebook import cache, run, sphinx, stage, validate
 from carebook.edition import edition
+from carebook.errors import DataInvalid
 
 PDF_NAME = "joined-up"
 
 
-class DataInvalid(Exception):
-    """The data package failed validation; the message has one line per problem."""
-
-
 @dataclass
 class Report:
-    """What a build did, for the summary line and the benchmark."""
+    """What a build did: each chapter's outcome, each step's status and time; written to _build/report.json."""
 
+    executor: str = "local"
     outcomes: list[run.Outcome] = field(default_factory=list)
-    steps: dict[str, float] = field(default_factory=dict)
-    html_built: bool = False
+    steps: dict[str, dict] = field(default_factory=dict)
+    status: str = "running"
+    error: str = ""
 
     def count(self, status: str) -> int:
         """How many chapters ended with `status`."""
@@ -36,22 +36,61 @@ class Report:
 
     def summary(self) -> str:
         """One line: chapters executed, cached and failed, and time per step."""
-        steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.steps.items())
-        return f"{self.count('done')} executed, {self.count('cached')} cached, {self.count('failed')} failed; {steps}"
+        steps = ", ".join(f"{name} {step['seconds']:.1f} s" for name, step in self.steps.items())
+        counts = f"{self.count('executed')} executed, {self.count('cached')} cached, {self.count('failed')} failed"
+        return f"{counts}; {steps}"
+
+    def to_json(self) -> dict:
+        """The report as tests and the benchmark read it."""
+        return {
+            "status": self.status,
+            "error": self.error,
+            "executor": self.executor,
+            "chapters": {
+                o.slug: {"status": o.status, "seconds": round(o.seconds, 2), "reads": o.reads} for o in self.outcomes
+            },
+            "steps": {name: {**step, "seconds": round(step["seconds"], 2)} for name, step in self.steps.items()},
+        }
+
+    def write(self, build: Path) -> Path:
+        """Write _build/report.json (after every build, good or failed)."""
+        path = build / "report.json"
+        with contextlib.suppress(OSError):  # an unwritable build folder is reported by the build itself
+            path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+        return path
 
 
 class Timer:
-    """Records the wall time of a named step into a report."""
+    """Records the wall time and status (built, unchanged, failed) of a named step into a report."""
 
     def __init__(self, report: Report, name: str):
         self.report, self.name = report, name
+        self.status = "built"
 
     def __enter__(self):
         self.start = time.monotonic()
         print(f"{self.name}...", flush=True)
+        return self
 
-    def __exit__(self, *exc):
-        self.report.steps[self.name] = time.monotonic() - self.start
+    def __exit__(self, kind, *exc):
+        status = "failed" if kind else self.status
+        self.report.steps[self.name] = {"status": status, "seconds": time.monotonic() - self.start}
+
+
+@contextlib.contextmanager
+def lock(build_dir: Path):
+    """Hold an exclusive lock on the build folder, so two builds (or a build and `serve`) never write it at once."""
+    import fcntl
+    import sys
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another build of {build_dir} to finish...", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def vega_bundle(build: Path) -> bytes:
@@ -163,18 +202,31 @@ def _import_sphinx_meanwhile() -> None:
 
 
 def prepare(
-    root: Path, build: Path, parameters: dict[str, dict], force: bool, workers: int | None, report: Report
+    root: Path,
+    build: Path,
+    parameters: dict[str, dict],
+    force: bool,
+    workers: int | None,
+    report: Report,
+    scheduler: str | None = None,
 ) -> Path:
     """Validate, execute and stage; returns the staged tree."""
     bundle = _BackgroundBundle(build)  # forked first, while this process has no other thread
     try:
         with Timer(report, "validate"):
-            problems = validate.validate(root / "data", memo=build / "cache" / "validate.stamp")
+            problems = validate.validate(root / "data", memo=None if force else build / "cache" / "validate.stamp")
         if problems:
             raise DataInvalid("\n".join(problems))
         with Timer(report, "execute"):
             report.outcomes = run.run_chapters(
-                root, build, parameters, force=force, workers=workers, meanwhile=_import_sphinx_meanwhile
+                root,
+                build,
+                parameters,
+                force=force,
+                workers=workers,
+                executor=report.executor,
+                scheduler=scheduler,
+                meanwhile=_import_sphinx_meanwhile,
             )
         target = build / "stage"
         with Timer(report, "stage"):
@@ -185,44 +237,109 @@ def prepare(
     return target
 
 
-def up_to_date(output: Path, stamp: Path, fingerprint: str) -> bool:
-    """True when `output` exists and was built from inputs with this fingerprint."""
-    return output.exists() and stamp.exists() and stamp.read_text() == fingerprint
-
-
-def build_html(
+def build(
     root: Path,
-    build: Path,
+    build_dir: Path,
     parameters: dict[str, dict] | None = None,
     *,
+    formats: tuple[str, ...] = ("html",),
     force: bool = False,
     workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> Report:
-    """Build `build/html`; the previous HTML stays until the new one is complete."""
-    report = Report()
-    target = prepare(root, build, parameters or {}, force, workers, report)
-    stamp = build / "cache" / "html.stamp"
-    print_ = stage.fingerprint(target)
-    if up_to_date(build / "html" / "index.html", stamp, print_):
-        print("html... unchanged", flush=True)
-        return report
-    work = build / ".work"
-    with Timer(report, "html"):
-        sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
-        publish(work / "html", build / "html")
-        stamp.write_text(print_)
-    report.html_built = True
+    """Prepare once, then build each format; _build/report.json records what happened, good or not."""
+    report = Report(executor=executor)
+    try:
+        target = prepare(root, build_dir, parameters or {}, force, workers, report, scheduler)
+        for name in formats:
+            OUTPUTS[name](root, build_dir, target, report, force)
+        report.status = "ok"
+    except BaseException as exc:
+        report.status, report.error = "failed", str(exc) or type(exc).__name__
+        report.outcomes = getattr(exc, "outcomes", None) or report.outcomes
+        raise
+    finally:
+        report.write(build_dir)
     return report
 
 
-def build_pdf(
-    root: Path,
-    build: Path,
-    parameters: dict[str, dict] | None = None,
-    *,
-    force: bool = False,
-    workers: int | None = None,
-) -> Report:
+def html_fingerprint(target: Path) -> str:
+    """The HTML step's stamp: the staged tree (pages, config, static files) and the Sphinx-side code."""
+    return cache.digest(stage.fingerprint(target), cache.code_hash(cache.HTML_CODE))
+
+
+def output_html(root: Path, build: Path, target: Path, report: Report, force: bool) -> None:
+    """Build `build/html` from the staged tree; the previous HTML stays until the new one is complete."""
+    stamp = cache.Stamp(build / "cache" / "html.stamp")
+    fingerprint = html_fingerprint(target)
+    if not force and stamp.matches(fingerprint, build / "html" / "index.html"):
+        print("html... unchanged", flush=True)
+        report.steps["html"] = {"status": "unchanged", "seconds": 0.0}
+        return
+    stamp.clear()
+    work = build / ".work"
+    with Timer(report, "html"):
+        if not incremental_ok(target, build, force):
+            # Anything but a page's body changed (navigation, titles, glossary, config, code): Sphinx would keep
+            # stale sidebars and pages, so build from nothing, as a clean build does.
+            shutil.rmtree(work / "html", ignore_errors=True)
+            shutil.rmtree(work / "doctrees-html", ignore_errors=True)
+        sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
+        publish(work / "html", build / "html")
+        stamp.write(fingerprint)
+        record_pages(target, build)
+
+
+PAGES_RECORD = "html.pages.json"
+
+
+def _title(path: Path) -> str:
+    """A staged page's first heading (the sidebar shows it on every page)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".ipynb":
+        text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "markdown")
+    return next((line for line in text.splitlines() if line.startswith("# ")), "")
+
+
+def staged_pages(target: Path) -> dict[str, dict]:
+    """Every staged file with its hash, and each page's title."""
+    found = {}
+    for path in sorted(target.rglob("*")):
+        rel = path.relative_to(target)
+        if path.is_file() and "_build" not in rel.parts:
+            page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
+            found[str(rel)] = {"hash": cache.file_hash(path), "title": _title(path) if page else None}
+    return found
+
+
+def incremental_ok(target: Path, build: Path, force: bool) -> bool:
+    """True when only the bodies of pages changed since the last HTML build (not titles, files, config or glossary).
+
+    Only then can Sphinx re-read just those pages and still give the clean build's site byte for byte.
+    """
+    try:
+        before = json.loads((build / "cache" / PAGES_RECORD).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+    now = staged_pages(target)
+    if force or set(before) != set(now):
+        return False
+    changed = [name for name in now if now[name] != before[name]]
+    for name in changed:
+        if now[name]["title"] is None or now[name]["title"] != before[name]["title"] or "glossary" in name:
+            return False
+        if now[name]["title"] == "":
+            return False
+    return True
+
+
+def record_pages(target: Path, build: Path) -> None:
+    """Remember the staged tree the HTML was built from (for the next build's `incremental_ok`)."""
+    (build / "cache" / PAGES_RECORD).write_text(json.dumps(staged_pages(target), indent=0), encoding="utf-8")
+
+
+def output_pdf(root: Path, build: Path, target: Path, report: Report, force: bool) -> None:
     """Build `build/pdf/joined-up.pdf` from the same executed chapters; a failure leaves the old PDF.
 
     Sphinx's LaTeX builder writes `.work/latex/joined-up.tex` (code cells left out, tables and the
@@ -230,18 +347,16 @@ def build_pdf(
     warning, LaTeX error, unresolved reference or missing glyph raises SphinxFailed before the
     published PDF is touched. Nothing is rebuilt when the staged pages and the print code are unchanged.
     """
-    import hashlib
+    from carebook import latex
 
-    report = Report()
-    target = prepare(root, build, parameters or {}, force, workers, report)
     out = build / "pdf" / f"{PDF_NAME}.pdf"
-    stamp = build / "cache" / "pdf.stamp"
-    print_code = "".join(Path(module.__file__).read_text(encoding="utf-8") for module in (sphinx, latex))
-    print_ = hashlib.sha256((stage.fingerprint(target) + print_code).encode()).hexdigest()
-    if up_to_date(out, stamp, print_):
+    stamp = cache.Stamp(build / "cache" / "pdf.stamp")
+    fingerprint = cache.digest(stage.fingerprint(target), cache.code_hash(cache.PDF_CODE))
+    if not force and stamp.matches(fingerprint, out):
         print("pdf... unchanged", flush=True)
-        return report
-    stamp.unlink(missing_ok=True)
+        report.steps["pdf"] = {"status": "unchanged", "seconds": 0.0}
+        return
+    stamp.clear()
     work = build / ".work"
     latex_dir = work / "latex"
     with Timer(report, "latex"):
@@ -259,5 +374,17 @@ def build_pdf(
         fresh = out.with_name(f".{out.name}.new")
         shutil.copyfile(pdf, fresh)
         fresh.replace(out)
-        stamp.write_text(print_)
-    return report
+        stamp.write(fingerprint)
+
+
+OUTPUTS = {"html": output_html, "pdf": output_pdf}
+
+
+def build_html(root: Path, build_dir: Path, parameters: dict[str, dict] | None = None, **options) -> Report:
+    """Build the HTML book."""
+    return build(root, build_dir, parameters, formats=("html",), **options)
+
+
+def build_pdf(root: Path, build_dir: Path, parameters: dict[str, dict] | None = None, **options) -> Report:
+    """Build the PDF edition."""
+    return build(root, build_dir, parameters, formats=("pdf",), **options)

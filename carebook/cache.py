@@ -1,4 +1,5 @@
-"""The execution cache: a chapter is reused only while everything it depends on is unchanged."""
+"""One stamping rule for every step: a step is skipped only while the hash of all its inputs, its own code
+included, matches the stamp of its last good run."""
 
 from __future__ import annotations
 
@@ -6,29 +7,70 @@ import hashlib
 import json
 from pathlib import Path
 
+PACKAGE = Path(__file__).resolve().parent
+# What a chapter's kernel imports from carebook: an edit to these re-runs chapters (cli.py or html.py: no).
+KERNEL_CODE = ("__init__.py", "data.py", "prose.py", "charts.py", "reads.py")
+# What the Sphinx steps run: an edit to these rebuilds the site (and the PDF) without running a chapter.
+HTML_CODE = ("html.py", "sphinx.py")
+PDF_CODE = ("html.py", "sphinx.py", "latex.py")
+MISSING = "missing"
+
+
+def digest(*parts: str | bytes) -> str:
+    """sha256 of the parts, each length-prefixed so that ('ab', 'c') and ('a', 'bc') differ."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        hasher.update(f"{len(data)}:".encode())
+        hasher.update(data)
+    return hasher.hexdigest()
+
 
 def file_hash(path: Path) -> str:
     """sha256 of a file's bytes ('missing' if it does not exist)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return "missing"
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return MISSING
 
 
-def tree_hash(folder: Path, pattern: str = "**/*.py") -> str:
-    """One hash over the paths and contents of the files under `folder` matching `pattern`."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.glob(pattern)):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(file_hash(path).encode())
-    return digest.hexdigest()
+def files_hash(base: Path, paths: list[Path]) -> str:
+    """One hash over the paths (relative to `base`) and contents of `paths`."""
+    parts = []
+    for path in sorted(paths):
+        parts += [str(Path(path).relative_to(base)), file_hash(path)]
+    return digest(*parts)
 
 
-def key(source: Path, parameters: dict, environment: str) -> str:
-    """The part of a chapter's cache key known before it runs: its source, parameters and environment."""
-    payload = json.dumps({"source": file_hash(source), "parameters": parameters, "env": environment}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+def tree_hash(folder: Path, pattern: str = "**/*") -> str:
+    """One hash over the files under `folder` matching `pattern` (no __pycache__, no _build)."""
+    skip = ("__pycache__", "_build")
+    found = [p for p in folder.glob(pattern) if p.is_file() and not skip_any(p.relative_to(folder).parts, skip)]
+    return files_hash(folder, found)
+
+
+def skip_any(parts: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    """True when any of `names` is one of the path's parts."""
+    return any(name in parts for name in names)
+
+
+def code_hash(modules: tuple[str, ...]) -> str:
+    """The hash of some of carebook's own modules (a step's code)."""
+    return files_hash(PACKAGE, [PACKAGE / name for name in modules])
+
+
+def chapter_key(code_cells: list[str], kernel: dict, parameters: dict, lock: Path) -> str:
+    """The part of a chapter's key known before it runs: code cells, kernel, parameters, lock, kernel-side code.
+
+    Markdown cells are not part of it: a prose edit is merged into the cached outputs, never re-executed.
+    """
+    payload = json.dumps({"code": code_cells, "kernel": kernel, "parameters": parameters}, sort_keys=True)
+    return digest(payload, file_hash(lock), code_hash(KERNEL_CODE))
+
+
+def changed_reads(root: Path, reads: dict[str, str]) -> list[str]:
+    """The recorded reads (path relative to `root` -> hash when read) whose file now differs."""
+    return [path for path, seen in sorted(reads.items()) if file_hash(root / path) != seen]
 
 
 class Manifest:
@@ -44,23 +86,39 @@ class Manifest:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
-    def is_fresh(self, run_key: str, output: Path) -> bool:
-        """True when the last good run had this key, its output exists and no file it read changed."""
+    def is_fresh(self, run_key: str, output: Path, root: Path) -> bool:
+        """True when the last good run had this key, its output exists and no file it read has changed since."""
         record = self.read()
         if not record or record.get("key") != run_key or not output.exists():
             return False
-        return all(file_hash(Path(path)) == digest for path, digest in record["deps"].items())
+        return not changed_reads(root, record.get("reads", {}))
 
-    def write(self, run_key: str, deps: list[Path], seconds: float) -> None:
-        """Record a good run: its key, the hash of every file it read, and its time."""
+    def write(self, run_key: str, reads: dict[str, str], seconds: float) -> None:
+        """Record a good run: its key, the hash of every file it read (taken when read), and its time."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        record = {
-            "key": run_key,
-            "deps": {str(p): file_hash(p) for p in sorted(set(deps))},
-            "seconds": round(seconds, 2),
-        }
+        record = {"key": run_key, "reads": dict(sorted(reads.items())), "seconds": round(seconds, 2)}
         self.path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
     def clear(self) -> None:
         """Forget the chapter (after a failed run: a failure is never recorded as good)."""
+        self.path.unlink(missing_ok=True)
+
+
+class Stamp:
+    """The stamp of a build step (HTML, PDF): the hash of all its inputs at its last good run."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def matches(self, fingerprint: str, output: Path) -> bool:
+        """True when `output` exists and was built from inputs with this fingerprint."""
+        return output.exists() and self.path.exists() and self.path.read_text(encoding="utf-8") == fingerprint
+
+    def write(self, fingerprint: str) -> None:
+        """Record a good run."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(fingerprint, encoding="utf-8")
+
+    def clear(self) -> None:
+        """Forget the last run (before a new attempt, so a failure never looks good)."""
         self.path.unlink(missing_ok=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from pathlib import Path
 
 from carebook import run
+from carebook.errors import NonDeterministic
 from carebook.toc import chapters
 
 RECORD = Path("book") / "outputs.lock"
@@ -120,12 +120,3 @@ def lock(root: Path, build: Path, workers: int | None = None) -> Path:
     path = root / RECORD
     path.write_text(HEADER + "\n".join(first) + "\n", encoding="utf-8")
     return path
-
-
-class NonDeterministic(Exception):
-    """Two runs of the same chapters gave different outputs."""
-
-
-def unified(before: str, after: str) -> str:
-    """A short unified diff of two texts, for messages."""
-    return "\n".join(difflib.unified_diff(before.splitlines(), after.splitlines(), "before", "after", lineterm=""))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import sys
 import time
 from pathlib import Path
@@ -17,20 +16,48 @@ def find_root(start: Path) -> Path:
     for folder in [start, *start.parents]:
         if (folder / "_toc.yml").exists():
             return folder
-    raise SystemExit(f"error: no _toc.yml in {start} or above: run carebook inside the book")
+    from carebook.errors import UsageError
+
+    raise UsageError(f"no _toc.yml in {start} or above: run carebook inside the book")
 
 
-def parse_parameters(items: list[str]) -> dict[str, dict]:
-    """`-p history first_year=1990` pairs into {'history': {'first_year': 1990}} (values parsed as YAML)."""
+def parse_parameters(items: list[str], root: Path) -> dict[str, dict]:
+    """`-p history first_year=1990` pairs into {'history': {'first_year': 1990}} (values parsed as YAML).
+
+    An unknown chapter or parameter is refused, listing the valid ones.
+    """
     import yaml
 
+    from carebook.errors import UsageError
+    from carebook.params import chapter_parameters
+
+    known = chapter_parameters(root)
     found: dict[str, dict] = {}
     for chapter, assignment in items:
         name, sep, value = assignment.partition("=")
         if not sep:
-            raise SystemExit(f"error: parameter {assignment!r} for {chapter!r} must be name=value")
+            raise UsageError(f"parameter {assignment!r} for {chapter!r} must be name=value")
+        if chapter not in known:
+            raise UsageError(f"-p: no chapter {chapter!r} (chapters: {', '.join(known) or 'none'})")
+        if name not in known[chapter]:
+            valid = ", ".join(known[chapter]) or "none: it has no cell tagged `parameters`"
+            raise UsageError(f"-p: chapter {chapter!r} has no parameter {name!r} (its parameters: {valid})")
         found.setdefault(chapter, {})[name] = yaml.safe_load(value)
     return found
+
+
+def variant_dir(build_dir: Path, params: dict[str, dict]) -> Path:
+    """Where a build goes: the published `_build`, or `_build/variants/<name>/` for a parameterised build."""
+    import re
+
+    if not params:
+        return build_dir
+    name = "_".join(
+        f"{chapter}-{key}-{value}"
+        for chapter, values in sorted(params.items())
+        for key, value in sorted(values.items())
+    )
+    return build_dir / "variants" / re.sub(r"[^A-Za-z0-9._-]+", "-", name)[:120]
 
 
 def cmd_build(args: argparse.Namespace, root: Path) -> int:
@@ -38,13 +65,23 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     from carebook import build
 
     start = time.monotonic()
-    params = parse_parameters(args.param)
-    report = build.build_html(root, args.build_dir, params, force=args.force, workers=args.jobs)
-    print(f"html: {args.build_dir / 'html' / 'index.html'}")
+    params = parse_parameters(args.param, root)
+    out = variant_dir(args.build_dir, params)
+    formats = ("html", "pdf") if args.pdf else ("html",)
+    with build_lock(out):
+        report = build.build(
+            root,
+            out,
+            params,
+            formats=formats,
+            force=args.force,
+            workers=args.jobs,
+            executor=args.executor,
+            scheduler=args.scheduler,
+        )
+    print(f"html: {out / 'html' / 'index.html'}")
     if args.pdf:
-        report_pdf = build.build_pdf(root, args.build_dir, params, workers=args.jobs)
-        report.steps.update({name: t for name, t in report_pdf.steps.items() if name not in report.steps})
-        print(f"pdf: {args.build_dir / 'pdf' / 'joined-up.pdf'}")
+        print(f"pdf: {out / 'pdf' / 'joined-up.pdf'}")
     print(f"built in {time.monotonic() - start:.1f} s: {report.summary()}")
     return 0
 
@@ -53,8 +90,13 @@ def cmd_pdf(args: argparse.Namespace, root: Path) -> int:
     """Build only the PDF."""
     from carebook import build
 
-    report = build.build_pdf(root, args.build_dir, parse_parameters(args.param), workers=args.jobs)
-    print(f"pdf: {args.build_dir / 'pdf' / 'joined-up.pdf'}\n{report.summary()}")
+    params = parse_parameters(args.param, root)
+    out = variant_dir(args.build_dir, params)
+    with build_lock(out):
+        report = build.build(
+            root, out, params, formats=("pdf",), force=args.force, workers=args.jobs, executor=args.executor
+        )
+    print(f"pdf: {out / 'pdf' / 'joined-up.pdf'}\n{report.summary()}")
     return 0
 
 
@@ -108,17 +150,11 @@ def cmd_new_chapter(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
-@contextlib.contextmanager
 def build_lock(build_dir: Path):
-    """Hold an exclusive lock on the build folder, so two builds never write it at once."""
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for another build of {build_dir} to finish...", file=sys.stderr, flush=True)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+    """Hold the build folder's lock (see carebook.build.lock)."""
+    from carebook.build import lock
+
+    return lock(build_dir)
 
 
 def cmd_serve(args: argparse.Namespace, root: Path) -> int:
@@ -138,8 +174,12 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="execute stale chapters and build the HTML book")
     build.add_argument("--pdf", action="store_true", help="also build the PDF")
-    build.add_argument("--force", action="store_true", help="re-execute every chapter")
     for command in (build, sub.add_parser("pdf", help="build the PDF edition")):
+        command.add_argument("--force", action="store_true", help="ignore every stamp: re-execute and rebuild all")
+        command.add_argument(
+            "--executor", choices=("local", "threads", "dask"), default="local", help="where chapters run"
+        )
+        command.add_argument("--scheduler", metavar="ADDRESS", help="a dask scheduler (default: a LocalCluster)")
         command.add_argument(
             "-p",
             "--param",
@@ -160,7 +200,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-WRITES_BUILD = {"build", "pdf", "check", "lock"}
+WRITES_BUILD = {"check", "lock"}  # build and pdf take the lock of the folder they write (a variant's own)
 COMMANDS = {
     "build": cmd_build,
     "pdf": cmd_pdf,
@@ -170,39 +210,46 @@ COMMANDS = {
     "new-chapter": cmd_new_chapter,
     "serve": cmd_serve,
 }
+INTERRUPTED = 130
 
 
-def failure_hints() -> dict[type[Exception], str]:
-    """The closing line printed under each known kind of failure, after its own message."""
-    from carebook.build import DataInvalid
-    from carebook.check import NonDeterministic
-    from carebook.run import ExecutionFailed
-    from carebook.sphinx import SphinxFailed
+def crash_log(build_dir: Path) -> Path:
+    """Write the current exception's traceback to a log; return its path."""
+    import tempfile
+    import traceback
 
-    return {
-        DataInvalid: "the data is invalid; no chapter was run and the last good build is untouched",
-        ExecutionFailed: "a chapter failed; the last good build is untouched",
-        NonDeterministic: "fix the chapter so it gives the same output every run (seed random numbers)",
-        SphinxFailed: "the last good build is untouched",
-    }
+    for folder in (build_dir / "logs", Path(tempfile.gettempdir())):
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / "carebook-crash.log"
+            path.write_text(traceback.format_exc(), encoding="utf-8")
+            return path
+    return Path("(no writable folder for the log)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run a command; known failures print one clear message and exit non-zero."""
+    """Run a command: a failure prints one line naming its place (and a hint) and exits non-zero."""
+    from carebook.errors import CarebookError, translated
+
     args = parser().parse_args(argv)
-    standalone = args.command == "validate" and args.data_dir
-    root = (args.root or (Path.cwd() if standalone else find_root(Path.cwd()))).resolve()
-    args.build_dir = (args.build_dir or root / "_build").resolve()
-    hints = failure_hints()
+    build_dir = args.build_dir
     try:
-        if args.command in WRITES_BUILD:
-            with build_lock(args.build_dir):
-                return COMMANDS[args.command](args, root)
-        return COMMANDS[args.command](args, root)
-    except tuple(hints) as exc:
-        print(f"{exc}\nerror: {hints[type(exc)]}", file=sys.stderr)
-    except (KeyError, FileNotFoundError, FileExistsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        with translated():
+            standalone = args.command == "validate" and args.data_dir
+            root = (args.root or (Path.cwd() if standalone else find_root(Path.cwd()))).resolve()
+            args.build_dir = build_dir = (args.build_dir or root / "_build").resolve()
+            if args.command in WRITES_BUILD:
+                with build_lock(args.build_dir):
+                    return COMMANDS[args.command](args, root)
+            return COMMANDS[args.command](args, root)
+    except KeyboardInterrupt:
+        print("\ninterrupted; the last good build is untouched", file=sys.stderr)
+        return INTERRUPTED
+    except CarebookError as exc:
+        print(f"{exc}" + (f"\nerror: {exc.hint}" if exc.hint else ""), file=sys.stderr)
+    except Exception as exc:  # a bug, not bad input: one line, and the traceback in a log
+        log = crash_log(build_dir or Path.cwd() / "_build")
+        print(f"error: unexpected {type(exc).__name__}: {exc} (traceback in {log})", file=sys.stderr)
     return EXIT_FAILED
 
 

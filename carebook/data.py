@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from functools import cache
@@ -9,9 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from carebook import ROOT
+from carebook import ROOT, reads
 
-DEPS_ENV = "CAREBOOK_DEPS"
 DATA_ENV = "CAREBOOK_DATA"
 VALUE_COLUMNS = ("amount", "value", "count")
 
@@ -21,18 +21,17 @@ def data_dir() -> Path:
     return Path(os.environ.get(DATA_ENV, ROOT / "data")).resolve()
 
 
-def record(path: Path) -> None:
-    """Note that the running chapter read `path` (the build cache re-runs it when the file changes)."""
-    deps = os.environ.get(DEPS_ENV)
-    if deps:
-        with open(deps, "a", encoding="utf-8") as f:
-            f.write(f"{Path(path).resolve()}\n")
+def read_bytes(path: Path) -> bytes:
+    """The bytes of `path`, recorded as read (with their hash) for the build cache."""
+    content = Path(path).read_bytes()
+    reads.record(path, content)
+    return content
 
 
 @cache
 def package() -> dict:
     """The data package descriptor (data/datapackage.json)."""
-    return json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    return json.loads(read_bytes(data_dir() / "datapackage.json").decode("utf-8"))
 
 
 def resource(name: str) -> dict:
@@ -41,7 +40,7 @@ def resource(name: str) -> dict:
         if res["name"] == name:
             schema = res["schema"]
             if isinstance(schema, str):
-                schema = json.loads((data_dir() / schema).read_text(encoding="utf-8"))
+                schema = json.loads(read_bytes(data_dir() / schema).decode("utf-8"))
             return {**res, "schema": schema}
     names = ", ".join(r["name"] for r in package()["resources"])
     raise KeyError(f"no table {name!r} in data/datapackage.json (tables: {names})")
@@ -68,8 +67,9 @@ def load(name: str) -> pd.DataFrame:
     """Table `name` as a DataFrame typed by its schema (dates, numbers, categoricals)."""
     res = resource(name)
     path = data_dir() / res["path"]
-    record(path)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    frame = pd.read_csv(
+        io.BytesIO(read_bytes(path)), dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
+    )
     for field in res["schema"]["fields"]:
         frame[field["name"]] = _typed(frame[field["name"]], field)
     frame.attrs["table"] = name

@@ -32,8 +32,13 @@ def _git(root: Path, *args: str) -> str:
 
 
 def edition(root: Path) -> Edition:
-    """The edition of the working tree: HEAD's commit and date ($SOURCE_DATE_EPOCH wins for the date)."""
+    """The edition of the working tree: HEAD's commit (`+modified` with uncommitted changes) and date.
+
+    $SOURCE_DATE_EPOCH wins for the date.
+    """
     commit = _git(root, "rev-parse", "--short=12", "HEAD") or "uncommitted"
+    if commit != "uncommitted" and _git(root, "status", "--porcelain", "--", "."):
+        commit += "+modified"  # pages built from uncommitted changes never carry the last commit's bare label
     epoch = os.environ.get("SOURCE_DATE_EPOCH") or _git(root, "log", "-1", "--format=%ct") or "0"
     date = datetime.fromtimestamp(int(epoch), UTC).date().isoformat()
     return Edition(commit, date)

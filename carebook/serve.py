@@ -35,20 +35,24 @@ class QuietHandler(SimpleHTTPRequestHandler):
 def rebuild(root: Path, build_dir: Path) -> None:
     """Build the HTML; print a failure instead of stopping the preview (the last good build stays)."""
     try:
-        report = build.build_html(root, build_dir)
+        with build.lock(build_dir):
+            report = build.build_html(root, build_dir)
         print(f"rebuilt: {report.summary()}", flush=True)
     except Exception as exc:  # the preview keeps serving the last good build
         print(f"build failed, still serving the last good build:\n{exc}", flush=True)
 
 
 def serve(root: Path, build_dir: Path, port: int, polls: int | None = None) -> None:
-    """Build, serve build_dir/html on 127.0.0.1:port, and rebuild on every change (until Ctrl-C)."""
+    """Build, serve build_dir/html on 127.0.0.1:port, and rebuild on every change (until Ctrl-C).
+
+    The snapshot is taken before each build, so a file saved while a build runs triggers the next one.
+    """
+    seen = snapshot(root)
     rebuild(root, build_dir)
     handler = functools.partial(QuietHandler, directory=str(build_dir / "html"))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving http://127.0.0.1:{server.server_port}/ : edit a chapter or a table and reload", flush=True)
-    seen = snapshot(root)
     try:
         while polls is None or polls > 0:
             time.sleep(POLL_SECONDS)
@@ -59,8 +63,8 @@ def serve(root: Path, build_dir: Path, port: int, polls: int | None = None) -> N
                     str(p.relative_to(root)) for p in set(now) ^ set(seen) | {p for p in now if seen.get(p) != now[p]}
                 )
                 print(f"changed: {', '.join(changed[:5])}", flush=True)
+                seen = now
                 rebuild(root, build_dir)
-                seen = snapshot(root)
     except KeyboardInterrupt:
         pass
     finally:

@@ -14,8 +14,9 @@ WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
 
 
-class SphinxFailed(Exception):
-    """The Sphinx or LaTeX step failed; the message lists the warnings with their places."""
+from carebook.errors import SphinxFailed  # noqa: E402 (re-exported for carebook.latex)
+
+__all__ = ["SphinxFailed", "build"]
 
 
 def _chapter_line(stage: Path, root: Path, name: str, encoded: int) -> int | None:

@@ -13,6 +13,7 @@ import yaml
 
 from carebook import pages as generated
 from carebook.edition import Edition
+from carebook.errors import load_yaml, read_text
 from carebook.toc import pages
 
 HIDDEN_TAGS = ("remove-cell", "remove-input", "hide-input", "hide-cell", "show-input")
@@ -45,7 +46,7 @@ def reader_notebook(executed: Path) -> bytes:
 
 def config(root: Path, edition: Edition) -> bytes:
     """The root _config.yml with the edition (commit and date) filled in."""
-    conf = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    conf = load_yaml(read_text(root / "_config.yml", root), "_config.yml") or {}
     sphinx = conf.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["release"] = edition.label
     sphinx["version"] = edition.date
@@ -75,7 +76,7 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         if page.is_notebook:
             wanted[target / f"{page.name}.ipynb"] = reader_notebook(executed / f"{page.slug}.ipynb")
         else:
-            text = page.path.read_text(encoding="utf-8")
+            text = read_text(page.path, root)
             wanted[target / page.path.relative_to(root)] = generated.fill(text, root, executed, edition).encode()
     changed = sum(write_if_changed(path, content) for path, content in wanted.items())
     for path in sorted(target.rglob("*"), reverse=True):

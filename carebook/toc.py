@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from carebook.errors import ConfigInvalid, Place, load_yaml, read_text
 
 SUFFIXES = (".md", ".ipynb")
 
@@ -27,7 +27,7 @@ class Page:
         """True for executable chapters (MyST notebooks with a kernelspec, or .ipynb)."""
         if self.path.suffix == ".ipynb":
             return True
-        head = self.path.read_text(encoding="utf-8")[:2000]
+        head = read_text(self.path, self.path.parents[len(Path(self.name).parts) - 1])[:2000]
         return head.startswith("---") and "kernelspec:" in head.split("\n---", 1)[0]
 
 
@@ -44,7 +44,13 @@ def _files(entries: list[dict]) -> list[str]:
 
 def pages(root: Path) -> list[Page]:
     """All pages listed in `root/_toc.yml`, root page first."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    toc = load_yaml(read_text(root / "_toc.yml", root), "_toc.yml")
+    if not isinstance(toc, dict) or "root" not in toc:
+        found = ", ".join(toc) if isinstance(toc, dict) else "none"
+        raise ConfigInvalid(
+            f"no 'root:' entry (the book's first page, e.g. `root: book/index`); keys found: {found}",
+            Place(file="_toc.yml"),
+        )
     names = [toc["root"], *_files(toc.get("parts", []) + toc.get("chapters", []))]
     result = []
     for name in names:
@@ -52,7 +58,7 @@ def pages(root: Path) -> list[Page]:
         candidates = [root / f"{stem}{suffix}" for suffix in SUFFIXES]
         path = next((p for p in candidates if p.exists()), None)
         if path is None:
-            raise FileNotFoundError(f"_toc.yml lists {name!r} but neither {stem}.md nor {stem}.ipynb exists")
+            raise ConfigInvalid(f"lists {name!r} but neither {stem}.md nor {stem}.ipynb exists", Place(file="_toc.yml"))
         result.append(Page(stem, path))
     return result
 

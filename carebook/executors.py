@@ -1,0 +1,78 @@
+"""The executor seam: where chapter jobs run. `local` (a fork pool, each worker starting its next kernel ahead),
+`threads` (one process), or `dask` (a dask.distributed cluster: a LocalCluster, or a scheduler's address)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import multiprocessing
+from collections.abc import Iterator
+
+from carebook.errors import UsageError
+
+KINDS = ("local", "threads", "dask")
+
+
+class Pool:
+    """A concurrent.futures executor and how jobs are prepared for it."""
+
+    def __init__(self, executor: concurrent.futures.Executor, workers: int, ahead: bool, progress: str):
+        self.executor, self.workers, self.ahead, self.progress = executor, workers, ahead, progress
+
+    def prepare(self, jobs: list) -> list:
+        """The jobs as this executor runs them: whether to start a kernel ahead, where progress goes."""
+        return [
+            dataclasses.replace(job, ahead=self.ahead and n + self.workers < len(jobs), progress=self.progress)
+            for n, job in enumerate(jobs)
+        ]
+
+    def submit(self, fn, job) -> concurrent.futures.Future:
+        """Run `fn(job)` on a worker."""
+        return self.executor.submit(fn, job)
+
+    @staticmethod
+    def as_completed(futures) -> Iterator[concurrent.futures.Future]:
+        """The futures as they finish."""
+        return concurrent.futures.as_completed(futures)
+
+
+@contextlib.contextmanager
+def open_executor(kind: str, workers: int, scheduler: str | None, jobs: int) -> Iterator[Pool]:
+    """A pool of `kind` for `jobs` chapter jobs, closed (and its workers stopped) on exit."""
+    if kind not in KINDS:
+        raise UsageError(f"unknown executor {kind!r} (choose one of: {', '.join(KINDS)})")
+    workers = max(1, min(workers, jobs))
+    if kind == "local":
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield Pool(pool, workers, ahead=True, progress="print")
+    elif kind == "threads":
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            yield Pool(pool, workers, ahead=False, progress="print")
+    else:
+        with _dask_client(scheduler, workers) as client:
+            yield Pool(client.get_executor(), workers, ahead=False, progress="dask")
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler: str | None, workers: int):
+    """A dask.distributed client: to `scheduler`, or to a LocalCluster of one worker with `workers` threads.
+
+    Progress lines that workers log as events are printed here, as the local pool's are.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise UsageError("--executor dask needs dask.distributed: pip install dask distributed") from exc
+    from carebook.run import PROGRESS_TOPIC, say
+
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            client = stack.enter_context(Client(scheduler, set_as_default=False))
+        else:
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=1, threads_per_worker=workers, dashboard_address=None, processes=True)
+            )
+            client = stack.enter_context(Client(cluster, set_as_default=False))
+        client.subscribe_topic(PROGRESS_TOPIC, lambda event: say(*event[1]))
+        yield client
