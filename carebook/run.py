@@ -28,6 +28,7 @@ OUTPUT_LIMIT = 1_000_000  # bytes of output a code cell may produce (CAREBOOK_OU
 SLOW_CELL = 30  # seconds after which the build says which cell is still running
 KEY_PACKAGES = ("pandas", "altair", "vl-convert-python", "papermill", "myst-nb", "jupyter-book", "sphinx")
 INJECTED = "injected-parameters"
+ERROR_BANNER = "papermill-error-cell-tag"
 PROGRESS_TOPIC = "carebook-progress"
 
 __all__ = ["CELL_TIMEOUT", "ExecutionFailed", "OUTPUT_LIMIT", "run_chapters"]
@@ -398,6 +399,8 @@ def _describe(job: ChapterJob, exc: Exception, output: Path, watch: CellWatch) -
     import nbformat
 
     cells = nbformat.read(output, as_version=4).cells if output.exists() else watch.cells
+    # papermill puts a banner cell at the top of a failed notebook after counting the failing cell's index
+    cells = [c for c in cells if ERROR_BANNER not in c.get("metadata", {}).get("tags", [])]
     index = getattr(exc, "cell_index", None)
     if index is not None:
         evalue = str(exc.evalue).strip().splitlines()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -11,14 +12,10 @@ from conftest import ROOT, carebook
 from carebook.toc import chapters
 
 
-def statuses(output: str) -> dict[str, str]:
-    """The final status of each chapter from the build's progress lines."""
-    found = {}
-    for line in output.splitlines():
-        match = re.match(r"\s+(done|cached|failed)\s+(\S+)", line)
-        if match:
-            found[match.group(2)] = match.group(1)
-    return found
+def statuses(book: Path) -> dict[str, str]:
+    """The status of each chapter in the last build, from _build/report.json."""
+    report = json.loads((book / "_build" / "report.json").read_text(encoding="utf-8"))
+    return {slug: chapter["status"] for slug, chapter in report["chapters"].items()}
 
 
 def page_text(html: Path) -> str:
@@ -50,29 +47,30 @@ def test_code_is_collapsed_for_readers(built_book: Path):
 def test_cache_reruns_exactly_what_changed(minibook: Path):
     first = carebook("build", cwd=minibook)
     assert first.returncode == 0, first.stderr
-    assert statuses(first.stdout) == {"alpha": "done", "beta": "done"}
+    assert statuses(minibook) == {"alpha": "executed", "beta": "executed"}
     assert "The total is 7" in page_text(minibook / "_build/html/book/alpha.html")
 
-    again = carebook("build", cwd=minibook)
-    assert statuses(again.stdout) == {"alpha": "cached", "beta": "cached"}
+    carebook("build", cwd=minibook)
+    assert statuses(minibook) == {"alpha": "cached", "beta": "cached"}
 
     chapter = minibook / "book" / "alpha.md"
     chapter.write_text(chapter.read_text().replace("scale = 1", "scale = 2"), encoding="utf-8")
-    edited = carebook("build", cwd=minibook)
-    assert statuses(edited.stdout) == {"alpha": "done", "beta": "cached"}
+    carebook("build", cwd=minibook)
+    assert statuses(minibook) == {"alpha": "executed", "beta": "cached"}
     assert "The total is 14" in page_text(minibook / "_build/html/book/alpha.html")
 
     table = minibook / "data" / "beta.csv"
     table.write_text(table.read_text().replace(",10,", ",25,"), encoding="utf-8")
-    data_edit = carebook("build", cwd=minibook)
-    assert statuses(data_edit.stdout) == {"alpha": "cached", "beta": "done"}
+    carebook("build", cwd=minibook)
+    assert statuses(minibook) == {"alpha": "cached", "beta": "executed"}
     assert "The total is 25" in page_text(minibook / "_build/html/book/beta.html")
 
 
 def test_parameters_change_the_chapter(minibook: Path):
     done = carebook("build", "-p", "alpha", "scale=3", cwd=minibook)
     assert done.returncode == 0, done.stderr
-    assert "The total is 21" in page_text(minibook / "_build/html/book/alpha.html")
+    assert "The total is 21" in page_text(minibook / "_build/variants/alpha-scale-3/html/book/alpha.html")
+    assert not (minibook / "_build" / "html").exists(), "a parameterised build never replaces the published book"
 
 
 def test_failing_cell_names_chapter_and_cell_and_keeps_last_build(minibook: Path):
@@ -92,7 +90,8 @@ def test_failing_cell_names_chapter_and_cell_and_keeps_last_build(minibook: Path
     after = {p: p.read_bytes() for p in html.rglob("*") if p.is_file()}
     assert after == before
     # the failure is never cached as good: the next build runs the chapter again
-    assert statuses(carebook("build", cwd=minibook).stdout)["beta"] == "failed"
+    carebook("build", cwd=minibook)
+    assert statuses(minibook)["beta"] == "failed"
 
 
 def test_unknown_citation_and_term_name_file_and_line_every_time(minibook: Path):
