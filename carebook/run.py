@@ -23,7 +23,7 @@ from carebook import cache
 from carebook.errors import ExecutionFailed, load_yaml, read_text
 from carebook.toc import Page, chapters
 
-CELL_TIMEOUT = 600  # seconds a code cell may run before the chapter fails (documented in README)
+CELL_TIMEOUT = 600  # seconds a code cell may run before the chapter fails (CAREBOOK_CELL_TIMEOUT overrides)
 OUTPUT_LIMIT = 1_000_000  # bytes of output a code cell may produce (CAREBOOK_OUTPUT_LIMIT overrides)
 SLOW_CELL = 30  # seconds after which the build says which cell is still running
 KEY_PACKAGES = ("pandas", "altair", "vl-convert-python", "papermill", "myst-nb", "jupyter-book", "sphinx")
@@ -221,7 +221,6 @@ def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
             DATA_ENV: job.data_dir,
             "PYTHONPATH": os.pathsep.join(filter(None, [job.root, os.environ.get("PYTHONPATH")])),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-            "PYTHONWARNINGS": "default",  # a warning shows (and fails the chapter), not only once per session
         }
     )
     return env
@@ -325,15 +324,19 @@ def unclean(job: ChapterJob, cells: list) -> str:
         for output in cell.get("outputs", []):
             size += len(json.dumps(output.get("data", output.get("text", ""))))
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                first = next((ln for ln in "".join(output["text"]).splitlines() if ln.strip()), "")
-                return f"{place(job, cells, index)}: wrote to stderr (a warning?): {first.strip()[:200]}"
+                first = next((ln for ln in "".join(output["text"]).splitlines() if ln.strip()), "").strip()
+                warned = re.match(r"^\S*:(\d+): (\w*Warning): (.*)$", first)
+                if warned:  # warnings.warn: name the line in the cell, not the kernel's temporary file
+                    line, kind, text = int(warned.group(1)), warned.group(2), warned.group(3)
+                    return f"{place(job, cells, index, line)}: raised a warning: {kind}: {text[:200]}"
+                return f"{place(job, cells, index)}: wrote to stderr: {first[:200]}"
             if output.get("output_type") == "error":
                 ename, evalue = output.get("ename", ""), output.get("evalue", "")
                 return f"{place(job, cells, index, _line_in_cell(output.get('traceback', [])))}: {ename}: {evalue}"
         if size > job.output_limit:
             return (
                 f"{place(job, cells, index)}: produced {size:,} bytes of output, over the limit of "
-                f"{job.output_limit:,} (set CAREBOOK_OUTPUT_LIMIT to change it)"
+                f"{job.output_limit:,} bytes (CAREBOOK_OUTPUT_LIMIT sets it)"
             )
     return ""
 
@@ -408,7 +411,7 @@ def _describe(job: ChapterJob, exc: Exception, output: Path, watch: CellWatch) -
         return f"{where}: {exc.ename}: {evalue[0] if evalue else ''}"
     kind = type(exc).__name__
     if kind == "CellTimeoutError":
-        what = f"the cell ran for more than {job.timeout} s (the limit per cell) and was stopped"
+        what = f"the cell ran for more than {job.timeout} s, the limit per cell (CAREBOOK_CELL_TIMEOUT sets it)"
     elif kind == "DeadKernelError":
         what = "the kernel died (out of memory, or a crash in compiled code)"
     else:
@@ -469,6 +472,7 @@ def plan(root: Path, build: Path, parameters: dict[str, dict], force: bool = Fal
     lock = root / "requirements.lock"
     data_dir = str(root / "data")
     limit = int(os.environ.get("CAREBOOK_OUTPUT_LIMIT", OUTPUT_LIMIT))
+    timeout = int(os.environ.get("CAREBOOK_CELL_TIMEOUT", CELL_TIMEOUT))
     to_run, cached = [], []
     for page in chapters(root):
         text = read_text(page.path, root)
@@ -476,7 +480,7 @@ def plan(root: Path, build: Path, parameters: dict[str, dict], force: bool = Fal
         params = parameters.get(page.slug, {})
         notebook = read_chapter(text)
         key = cache.chapter_key(code_cells(notebook), notebook.metadata.get("kernelspec", {}), params, lock)
-        job = ChapterJob(page.slug, relative(page.path, root), text, params, str(root), data_dir, output_limit=limit)
+        job = ChapterJob(page.slug, relative(page.path, root), text, params, str(root), data_dir, timeout, limit)
         item = Planned(page, job, build / "executed" / f"{page.slug}.ipynb", key, notebook)
         fresh = cache.Manifest(build / "cache", page.slug).is_fresh(key, item.output, root)
         (cached if fresh and not force else to_run).append(item)

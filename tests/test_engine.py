@@ -1,0 +1,211 @@
+"""The build engine: one stamping rule, prose merged into cached outputs, reads recorded as read, executors."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, carebook
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def report(book: Path, build: str = "_build") -> dict:
+    """The last build's _build/report.json."""
+    return json.loads((book / build / "report.json").read_text(encoding="utf-8"))
+
+
+def statuses(book: Path, build: str = "_build") -> dict[str, str]:
+    """Each chapter's status in the last build."""
+    return {slug: chapter["status"] for slug, chapter in report(book, build)["chapters"].items()}
+
+
+def page_text(html: Path) -> str:
+    """The visible text of a built page, roughly."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.read_text(encoding="utf-8")))
+
+
+def build(book: Path, *args: str, env: dict | None = None) -> None:
+    """Build `book`; fail the test with the output if the build fails."""
+    done = carebook("build", *args, cwd=book, env={**EPOCH, **(env or {})})
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def add_cell(chapter: Path, code: str) -> int:
+    """Append a code cell to a chapter; return the file line of the cell's first code line."""
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text + f"\n```{{code-cell}} ipython3\n{code}\n```\n", encoding="utf-8")
+    return text.count("\n") + 3
+
+
+def test_each_step_reruns_exactly_what_its_inputs_say(minibook: Path):
+    shutil.copytree(ROOT / "carebook", minibook / "carebook", ignore=shutil.ignore_patterns("__pycache__"))
+    build(minibook)
+    assert statuses(minibook) == {"alpha": "executed", "beta": "executed"}
+
+    # a prose-only edit: no notebook runs, and the page shows the new sentence
+    chapter = minibook / "book" / "alpha.md"
+    chapter.write_text(chapter.read_text().replace("The total is", "A new sentence. The total is"))
+    build(minibook)
+    assert statuses(minibook) == {"alpha": "cached", "beta": "cached"}
+    assert report(minibook)["steps"]["html"]["status"] == "built"
+    assert "A new sentence. The total is 7" in page_text(minibook / "_build/html/book/alpha.html")
+
+    # a code-cell edit re-runs exactly that chapter
+    beta = minibook / "book" / "beta.md"
+    beta.write_text(beta.read_text().replace("scale = 1", "scale = 2"))
+    build(minibook)
+    assert statuses(minibook) == {"alpha": "cached", "beta": "executed"}
+
+    # an edit to the HTML step's own code runs no chapter and rebuilds the site
+    html_code = minibook / "carebook" / "html.py"
+    html_code.write_text(html_code.read_text() + "\n# a comment\n")
+    build(minibook)
+    assert statuses(minibook) == {"alpha": "cached", "beta": "cached"}
+    assert report(minibook)["steps"]["html"]["status"] == "built"
+
+    build(minibook)
+    assert report(minibook)["steps"]["html"]["status"] == "unchanged"
+
+    # --force bypasses every stamp
+    build(minibook, "--force")
+    assert statuses(minibook) == {"alpha": "executed", "beta": "executed"}
+    assert report(minibook)["steps"]["html"]["status"] == "built"
+
+
+def test_reads_are_recorded_even_around_data_load(minibook: Path):
+    add_cell(
+        minibook / "book" / "beta.md",
+        'with open("../data/sources.csv", encoding="utf-8") as f:\n    size = len(f.read())',
+    )
+    build(minibook)
+    reads = {slug: chapter["reads"] for slug, chapter in report(minibook)["chapters"].items()}
+    assert reads["alpha"] == ["data/alpha.csv", "data/datapackage.json", "data/schemas/values.json"]
+    assert reads["beta"] == ["data/beta.csv", "data/datapackage.json", "data/schemas/values.json", "data/sources.csv"]
+
+    sources = minibook / "data" / "sources.csv"
+    sources.write_text(sources.read_text() + "\n" if not sources.read_text().endswith("\n") else sources.read_text())
+    schema = minibook / "data" / "schemas" / "values.json"
+    schema.write_text(schema.read_text().replace('"fields"', '"description": "values", "fields"', 1))
+    build(minibook)
+    assert statuses(minibook) == {"alpha": "executed", "beta": "executed"}, "a schema edit re-runs its readers"
+
+
+def test_a_file_saved_during_the_run_is_not_cached(minibook: Path):
+    add_cell(
+        minibook / "book" / "beta.md",
+        'table_path = "../data/beta.csv"\n'
+        "with open(table_path, encoding='utf-8') as f:\n"
+        "    text = f.read()\n"
+        'if "b-9" not in text:\n'
+        "    with open(table_path, 'a', encoding='utf-8') as f:\n"
+        "        f.write('b-9,2020-04-01,1,x,src,para 9\\n')",
+    )
+    done = carebook("build", cwd=minibook)
+    assert done.returncode == 0, done.stderr
+    assert "not cached: data/beta.csv changed while it ran" in done.stdout
+    build(minibook)
+    assert statuses(minibook)["beta"] == "executed", "a chapter whose input changed mid-run runs again"
+    build(minibook)
+    assert statuses(minibook)["beta"] == "cached"
+
+
+def site(build_dir: Path) -> dict[str, bytes]:
+    """Every file of a built site, by path."""
+    html = build_dir / "html"
+    return {str(p.relative_to(html)): p.read_bytes() for p in sorted(html.rglob("*")) if p.is_file()}
+
+
+def test_threads_and_dask_record_own_reads_and_give_the_same_pages(minibook: Path):
+    pytest.importorskip("distributed")
+    results = {}
+    for executor in ("local", "threads", "dask"):
+        out = minibook / f"_build-{executor}"
+        done = carebook("--build-dir", str(out), "-j", "2", "build", "--executor", executor, cwd=minibook, env=EPOCH)
+        assert done.returncode == 0, done.stdout + done.stderr
+        chapters = report(minibook, out.name)["chapters"]
+        assert chapters["alpha"]["reads"] == ["data/alpha.csv", "data/datapackage.json", "data/schemas/values.json"]
+        assert chapters["beta"]["reads"] == ["data/beta.csv", "data/datapackage.json", "data/schemas/values.json"]
+        assert report(minibook, out.name)["executor"] == executor
+        results[executor] = site(out)
+    for page in ("book/alpha.html", "book/beta.html", "searchindex.js"):
+        assert results["threads"][page] == results["local"][page], page
+        assert results["dask"][page] == results["local"][page], page
+
+
+def test_a_failing_cell_under_dask_names_chapter_cell_and_line(minibook: Path):
+    pytest.importorskip("distributed")
+    line = add_cell(minibook / "book" / "beta.md", "limit = 2\nraise ValueError('boom')") + 1
+    done = carebook("build", "--executor", "dask", cwd=minibook)
+    assert done.returncode == 1
+    assert f"book/beta.md:{line}: chapter 'beta', code cell 3: ValueError: boom" in done.stderr
+    assert report(minibook)["status"] == "failed"
+    assert statuses(minibook)["beta"] == "failed"
+
+
+UNCLEAN = {
+    "stderr": ("import sys\nprint('oops', file=sys.stderr)", "wrote to stderr: oops"),
+    "warning": ("import warnings\nwarnings.warn('careful')", "raised a warning: UserWarning: careful"),
+    "exit": ("import sys\nsys.exit(0)", "SystemExit"),
+    "output": ("print('x' * 5000)", "bytes of output, over the limit of 1,000 bytes"),
+    "timeout": ("import time\ntime.sleep(30)", "the cell ran for more than 3 s, the limit per cell"),
+    "dead-kernel": ("import os\nos._exit(1)", "the kernel died"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNCLEAN))
+def test_a_chapter_that_does_not_run_clean_fails_naming_the_cell(case: str, minibook: Path):
+    code, message = UNCLEAN[case]
+    line = add_cell(minibook / "book" / "beta.md", code)
+    env = {"CAREBOOK_OUTPUT_LIMIT": "1000", "CAREBOOK_CELL_TIMEOUT": "3"}
+    done = carebook("build", cwd=minibook, env=env)
+    assert done.returncode == 1, done.stdout
+    failure = next((ln for ln in done.stderr.splitlines() if ln.startswith("book/beta.md:")), done.stderr)
+    assert re.match(rf"book/beta\.md:{line}(\+\d)?: chapter 'beta', code cell 3: ", failure) or failure.startswith(
+        f"book/beta.md:{line + 1}: chapter 'beta', code cell 3: "
+    ), failure
+    assert message in failure
+    assert "Traceback" not in done.stderr
+    assert not (minibook / "_build" / "html").exists(), "nothing is published"
+
+
+def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
+    build(minibook)
+    edits = {
+        "add a chapter": lambda: (
+            (minibook / "book" / "gamma.md").write_text(
+                (minibook / "book" / "alpha.md").read_text().replace("Chapter alpha", "Chapter gamma")
+            ),
+            (minibook / "_toc.yml").write_text(
+                (minibook / "_toc.yml")
+                .read_text()
+                .replace("  - file: book/beta\n", "  - file: book/beta\n  - file: book/gamma\n")
+            ),
+        ),
+        "edit a CSV": lambda: (minibook / "data" / "alpha.csv").write_text(
+            (minibook / "data" / "alpha.csv").read_text().replace(",4,", ",5,")
+        ),
+        "edit the glossary": lambda: (minibook / "book" / "glossary.md").write_text(
+            (minibook / "book" / "glossary.md").read_text().replace("The first chapter's table.", "Zebra crossing.")
+        ),
+        "remove a chapter": lambda: (
+            (minibook / "_toc.yml").write_text(
+                (minibook / "_toc.yml").read_text().replace("  - file: book/beta\n", "")
+            ),
+            (minibook / "book" / "beta.md").unlink(),
+        ),
+    }
+    for number, (name, edit) in enumerate(edits.items()):
+        edit()
+        build(minibook)
+        clean = tmp_path / f"clean-{number}"
+        done = carebook("--build-dir", str(clean), "build", cwd=minibook, env=EPOCH)
+        assert done.returncode == 0, done.stderr
+        incremental, fresh = site(minibook / "_build"), site(clean)
+        assert sorted(incremental) == sorted(fresh), f"{name}: pages differ"
+        differing = [path for path in fresh if incremental[path] != fresh[path]]
+        assert not differing, f"{name}: files differ from a clean build: {differing}"
+    assert "zebra" in (minibook / "_build" / "html" / "searchindex.js").read_text()
