@@ -133,3 +133,33 @@ def source(row: pd.Series) -> str:
             else locator[:LOCATOR_CHARS] + "…"
         )
     return f"{src['author']}{year}, {locator}"
+
+
+def _latest(table: str, date_column: str, precision_column: str) -> pd.Series:
+    """The row of `table` with the latest date (ties: the last in the file)."""
+    from carebook.data import load
+
+    frame = load(table).dropna(subset=[date_column])
+    row = frame.loc[frame[date_column][::-1].idxmax()]
+    row.attrs["precision"] = "year" if row[precision_column] == "year" else "month"
+    return row
+
+
+def coverage() -> tuple[str, list[str]]:
+    """'Covers events to June 2026; sources published to June 2026.', and the rows that say so.
+
+    Computed from the latest dated event in timeline.csv and the latest dated source in sources.csv.
+    """
+    event = _latest("timeline", "date", "precision")
+    source_row = _latest("sources", "date", "date_precision")
+    text = (
+        f"Covers events to {date(event['date'], event.attrs['precision'])}; "
+        f"sources published to {date(source_row['date'], source_row.attrs['precision'])}."
+    )
+    return text, [f"timeline:{event['id']}", f"sources:{source_row['id']}"]
+
+
+def glue_coverage(name: str) -> None:
+    """Glue the coverage statement under `name`, with the rows it comes from."""
+    text, rows = coverage()
+    glue(name, text, rows=rows)

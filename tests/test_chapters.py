@@ -25,7 +25,7 @@ NUMBER_WORDS = (
     r"\b(three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred"
     r"|thousand|million|billion|third|quarter|half)\b"
 )
-NAMES = ["Five Year Forward View", "Long Term Plan", "Long-term Sustainability"]
+NAMES = ["Five Year Forward View", "Long Term Plan", "Long-term Sustainability", "10 Year Health Plan"]
 
 
 def notebook(page):
