@@ -9,8 +9,6 @@ the other in HTML and in print. The bibliography is sorted by author as printed,
 from __future__ import annotations
 
 import re
-import string
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,8 +22,10 @@ from sphinxcontrib.bibtex.style.referencing.basic_author_year import (
 from sphinxcontrib.bibtex.style.template import join as bjoin
 from sphinxcontrib.bibtex.style.template import join2, post_text, pre_text, reference
 
+from carebook import citations
+from carebook.citations import UNDATED, Work, sort_key
+
 LABEL_FIELD = "labelyear"
-UNDATED = "n.d."
 MONTHS = {
     m: name
     for m, name in zip(
@@ -55,41 +55,27 @@ def plain(text: str) -> str:
 
 
 def author_text(entry) -> str:
-    """The author as the reader sees it at the head of an entry (the title when there is no author)."""
+    """The author as the in-text citation names it ('Keeble et al.'); the title when there is no author."""
     people = entry.persons.get("author", [])
     if not people:
         return plain(entry.fields.get("title", ""))
-    return "; ".join(plain(str(person)) for person in people)
+    surnames = [plain(" ".join(person.prelast_names + person.last_names)) for person in people]
+    return f"{surnames[0]} et al." if len(surnames) > 2 else " and ".join(surnames)
+
+
+def _work(entry) -> Work:
+    """What the entry's label is made from."""
+    months = list(MONTHS)
+    month = plain(entry.fields.get("month", "")).lower()[:3]
+    day = plain(entry.fields.get("day", ""))
+    order = (months.index(month) + 1 if month in months else 0, int(day) if day.isdigit() else 0)
+    title = plain(entry.fields.get("title", ""))
+    return Work(entry.key, author_text(entry), plain(entry.fields.get("year", "")), order, title)
 
 
 def year_labels(entries: Iterable) -> dict[str, str]:
     """Each entry's date label: its year, or "n.d.", with a/b/c... where an author has two alike."""
-    groups: dict[tuple[str, str], list] = defaultdict(list)
-    for entry in entries:
-        year = plain(entry.fields.get("year", "")) or UNDATED
-        groups[(sort_key(author_text(entry)), year)].append(entry)
-    labels = {}
-    for (_, year), members in groups.items():
-        if len(members) == 1:
-            labels[members[0].key] = year
-            continue
-        members.sort(key=lambda e: (_date_order(e), sort_key(plain(e.fields.get("title", "")))))
-        for letter, entry in zip(string.ascii_lowercase, members, strict=False):
-            labels[entry.key] = f"{year}-{letter}" if year == UNDATED else f"{year}{letter}"
-    return labels
-
-
-def _date_order(entry) -> tuple[int, int]:
-    """Month and day within a year, for ordering an author's works of one year by date."""
-    months = list(MONTHS)
-    month = plain(entry.fields.get("month", "")).lower()[:3]
-    day = plain(entry.fields.get("day", ""))
-    return (months.index(month) + 1 if month in months else 0, int(day) if day.isdigit() else 0)
-
-
-def sort_key(text: str) -> str:
-    """Alphabetical order ignoring case and punctuation."""
-    return re.sub(r"[^a-z0-9 ]", "", text.lower())
+    return citations.year_labels(_work(entry) for entry in entries)
 
 
 def label_entries(entries: dict) -> None:
@@ -112,6 +98,8 @@ class CarebookStyle(PlainStyle):
     """pybtex's plain style, led by 'Author (date label).', sorted by author, with reports as reports."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("name_style", "lastfirst")  # 'Keeble, E., Bardsley, M., ...': surname first, as sorted
+        kwargs.setdefault("abbreviate_names", True)
         super().__init__(*args, **kwargs)
         self.sort = self.sort_alphabetically  # pybtex's base class binds `sort` to its sorting plugin
 
