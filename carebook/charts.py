@@ -162,7 +162,8 @@ def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
         position = list(shown.columns).index("source_id")
         shown = shown.drop(columns=[c for c in ("source_id", "locator") if c in shown.columns])
         shown.insert(min(position, len(shown.columns)), "source", citations)
-    return shown[[c for c in shown.columns if not str(c).startswith("_") and c != "note"]]
+    shown = shown[[c for c in shown.columns if not str(c).startswith("_") and c != "note"]]
+    return shown.astype(object).where(shown.notna(), "")  # a missing value is an empty cell, never "<NA>"
 
 
 def _encoded_fields(spec: dict | list) -> set[str]:
