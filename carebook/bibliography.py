@@ -178,7 +178,7 @@ class CarebookStyle(PlainStyle):
         return join(sep=" ")[
             self.head(e),
             self.format_title(e, "title"),
-            self.details(optional[join["In ", field("booktitle")]], optional[field("publisher")]),
+            self.details(optional[field("booktitle")], optional[field("publisher")]),
             sentence[optional_note()],
             self.web(e),
         ]
