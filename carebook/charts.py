@@ -66,11 +66,9 @@ def source_line(source_ids: Sequence[str], table: str | None = None) -> str:
         raise ValueError(f"unknown source id(s) {', '.join(map(repr, unknown))}: add them to data/sources.csv")
     if len(source_ids) > MAX_FOOTER_SOURCES and table:
         return f"Sources: the documents named in each row of {table}.csv."
-    parts = []
-    for sid in source_ids:
-        src = registry.loc[sid]
-        year = "" if pd.isna(src["date"]) else f" ({src['date'].year})"
-        parts.append(f"{src['author']}{year}, {src['short_title']}")
+    from carebook import prose
+
+    parts = [f"{prose.cite(sid)}, {registry.loc[sid, 'short_title']}" for sid in source_ids]
     label = "Source" if len(parts) == 1 else "Sources"
     return f"{label}: " + "; ".join(parts) + "."
 
@@ -118,7 +116,7 @@ class Figure:
             return ""
         frame = max(found, key=len)  # the first of the largest
         fields = _encoded_fields(self.spec)
-        shown = frame[[c for c in frame.columns if c in fields] or list(frame.columns)].copy()
+        shown = reader_columns(frame[[c for c in frame.columns if c in fields] or list(frame.columns)])
         for col in shown.columns:
             if pd.api.types.is_datetime64_any_dtype(shown[col]):
                 shown[col] = shown[col].dt.strftime("%Y-%m-%d")
@@ -149,6 +147,23 @@ class Figure:
             "image/png": base64.b64encode(self.png()).decode("ascii"),
             "text/plain": self.alt,
         }
+
+
+def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A chart's data as readers see it: a citation in place of source_id and locator; no working columns.
+
+    Columns whose names start with "_" (positions computed for drawing) and notes are left out.
+    """
+    from carebook import prose
+
+    shown = frame.copy()
+    if "source_id" in shown.columns:
+        citations = prose.sources(shown) if "locator" in shown.columns else [prose.cite(s) for s in shown["source_id"]]
+        position = list(shown.columns).index("source_id")
+        shown = shown.drop(columns=[c for c in ("source_id", "locator") if c in shown.columns])
+        shown.insert(min(position, len(shown.columns)), "source", citations)
+    shown = shown[[c for c in shown.columns if not str(c).startswith("_") and c != "note"]]
+    return shown.astype(object).where(shown.notna(), "")  # a missing value is an empty cell, never "<NA>"
 
 
 def _encoded_fields(spec: dict | list) -> set[str]:

@@ -43,7 +43,8 @@ def data_tables(root: Path) -> str:
             res.get("description", ""),
             "",
             f'<a href="../_static/data/{res["path"]}" download>Download {res["path"]}</a> '
-            f"(also in the repository's `data/` folder; schema in `data/{res['schema']}`).",
+            f"(also in the repository's `data/` folder; schema in `data/{res['schema']}`). In the download "
+            "each source is named by its citation, as in the bibliography, and the working notes are left out.",
             "",
             "| Field | Type | Meaning | Allowed values |",
             "| --- | --- | --- | --- |",

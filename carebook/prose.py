@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from numbers import Number
@@ -34,6 +35,8 @@ def fmt(value: Number, unit: str | None = None) -> str:
             return f"{_number(value)}%"
         case "percent_per_year":
             return f"{_number(value)}% a year"
+        case "p_value":
+            return f"p={_number(value)}"
         case "years":
             return f"{_number(value)} years"
         case "count" | "people" | "beds" | "ratio" | None:
@@ -119,20 +122,52 @@ def signed(row: pd.Series) -> str:
 LOCATOR_CHARS = 60
 
 
-def source(row: pd.Series) -> str:
-    """A row's source for a table column: 'The King's Fund (2015), section "Legislation"' (long quotes cut)."""
+@functools.cache
+def _labels() -> dict[str, tuple[str, str]]:
+    """Each source id's (author as cited, date label), from data/sources.csv."""
+    from carebook import citations
     from carebook.data import sources
 
-    src = sources().loc[row["source_id"]]
-    year = "" if pd.isna(src["date"]) else f" ({src['date'].year})"
-    locator = str(row["locator"])
+    frame = sources()
+    works = citations.works_from_sources(frame)
+    years = citations.year_labels(works)
+    return {work.key: (work.author, years[work.key]) for work in works}
+
+
+def cite(source_id: str, locator: object = None) -> str:
+    """A citation as readers see it: 'Keeble et al. (2019), p=0.1879', 'PSNC (n.d.)'; never the source id."""
+    labels = _labels()
+    if source_id not in labels:
+        raise KeyError(f"unknown source id {source_id!r}: add it to data/sources.csv")
+    author, year = labels[source_id]
+    text = f"{author} ({year})"
+    if locator is None or (isinstance(locator, float) and math.isnan(locator)) or str(locator) in ("", "<NA>"):
+        return text
+    locator = str(locator)
     if len(locator) > LOCATOR_CHARS:
         locator = (
             locator[: LOCATOR_CHARS - 1].rstrip() + '…"'
             if locator.startswith("quote")
             else locator[:LOCATOR_CHARS] + "…"
         )
-    return f"{src['author']}{year}, {locator}"
+    return f"{text}, {locator}"
+
+
+def source(row: pd.Series) -> str:
+    """A row's source for a table column or tooltip: 'The King's Fund (2015), section "Legislation"'."""
+    return cite(str(row["source_id"]), row.get("locator"))
+
+
+def sources(frame: pd.DataFrame) -> list[str]:
+    """The citation of each row of `frame` (which has source_id and locator columns)."""
+    return [source(row) for _, row in frame.iterrows()]
+
+
+def with_source(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with a `source` citation column in place of its source_id and locator, for charts readers see."""
+    shown = frame.copy()
+    shown["source"] = sources(frame) if len(frame) else pd.Series(dtype="string")
+    return shown.drop(columns=[c for c in ("source_id", "locator", "note") if c in shown.columns])
 
 
 def _latest(table: str, date_column: str, precision_column: str) -> pd.Series:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from carebook import downloads
 from carebook import pages as generated
 from carebook.edition import Edition
 from carebook.errors import load_yaml, read_text
@@ -68,9 +69,11 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
     for path in sorted((root / "_static").rglob("*")):
         if path.is_file():
             wanted[target / path.relative_to(root)] = path.read_bytes()
+    cited = downloads.labels(root / "data")
     for path in sorted((root / "data").rglob("*")):
         if path.is_file():
-            wanted[target / "_static" / "data" / path.relative_to(root / "data")] = path.read_bytes()
+            content = downloads.reader_csv(path, cited) if path.suffix == ".csv" else path.read_bytes()
+            wanted[target / "_static" / "data" / path.relative_to(root / "data")] = content
     executed = build / "executed"
     for page in pages(root):
         if page.is_notebook:

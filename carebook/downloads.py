@@ -1,0 +1,42 @@
+"""The data tables as readers download them: citations in place of source ids, no working notes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from carebook import citations
+
+DROPPED = ("note",)
+
+
+def labels(data_dir: Path) -> dict[str, str]:
+    """Each source id's citation as readers see it: 'Keeble et al. (2019)'."""
+    frame = pd.read_csv(data_dir / "sources.csv", dtype=str, keep_default_na=False, na_values=[""])
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
+    works = citations.works_from_sources(frame.set_index("id"))
+    years = citations.year_labels(works)
+    return {work.key: f"{work.author} ({years[work.key]})" for work in works}
+
+
+def reader_csv(path: Path, cited: dict[str, str]) -> bytes:
+    """`path` for download: `source_id` becomes `source` (the citation), the sources' `id` their citation, notes go."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    if not rows:
+        return b""
+    header, body = rows[0], rows[1:]
+    is_registry = path.name == "sources.csv"
+    key_column = "id" if is_registry else "source_id"
+    renamed = {key_column: "citation" if is_registry else "source"}
+    keep = [i for i, name in enumerate(header) if name not in DROPPED]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([renamed.get(header[i], header[i]) for i in keep])
+    for row in body:
+        cells = dict(zip(header, row, strict=False))
+        key = cells.get(key_column)
+        writer.writerow([cited.get(key, key) if header[i] == key_column else row[i] for i in keep])
+    return out.getvalue().encode("utf-8")
