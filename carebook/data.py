@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +21,22 @@ VALUE_COLUMNS = ("amount", "value", "count")
 def data_dir() -> Path:
     """The data folder: $CAREBOOK_DATA if set, else the repository's data/."""
     return Path(os.environ.get(DATA_ENV, ROOT / "data")).resolve()
+
+
+@contextmanager
+def reading(folder: Path) -> Iterator[None]:
+    """Read the data package in `folder` (not $CAREBOOK_DATA) inside the block, as the build does for a book."""
+    before = os.environ.get(DATA_ENV)
+    os.environ[DATA_ENV] = str(folder)
+    package.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(DATA_ENV, None)
+        else:
+            os.environ[DATA_ENV] = before
+        package.cache_clear()
 
 
 def record(path: Path) -> None:
@@ -73,6 +91,8 @@ def load(name: str) -> pd.DataFrame:
     for field in res["schema"]["fields"]:
         frame[field["name"]] = _typed(frame[field["name"]], field)
     frame.attrs["table"] = name
+    # Text from data is escaped wherever it is shown, except in columns the schema declares Markdown.
+    frame.attrs["markdown"] = [field["name"] for field in res["schema"]["fields"] if field.get("markdown")]
     return frame
 
 

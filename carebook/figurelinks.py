@@ -115,10 +115,8 @@ def visit_figure_html(self, node: figure_link) -> None:
 
 def depart_figure_html(self, node: figure_link) -> None:
     """Close the link and add its card."""
-    self.body.append(
-        f'</{node["tag"]}><span class="carebook-card" role="tooltip" id="{node["card_id"]}">{card_html(node["record"])}</span>'
-        "</span>"
-    )
+    card = f'<span class="carebook-card" role="tooltip" id="{node["card_id"]}">{card_html(node["record"])}</span>'
+    self.body.append(f"</{node['tag']}>{card}</span>")
 
 
 def _pass(self, node) -> None:
@@ -177,30 +175,37 @@ def _post_transforms() -> tuple[type, ...]:
         formats = ("latex",)
 
         def run(self, **kwargs) -> None:
-            for start in list(self.document.findall(addnodes.start_of_file)):
-                chapter = next((c for c in start.children if isinstance(c, nodes.section)), None)
+            # Each chapter (a page inlined from the table of contents); the home page opens the book, as its
+            # introduction, and gets none (the LaTeX build would make its last section a part of the book).
+            for page in list(self.document.findall(addnodes.start_of_file)):
+                chapter = next((c for c in page.children if isinstance(c, nodes.section)), None)
                 if chapter is None:
                     continue
                 records = {}
-                for link in chapter.findall(figure_link):
-                    if _nearest(link, addnodes.start_of_file) is start:
-                        records.setdefault(link["record"]["name"], link["record"])
-                if not records:
-                    continue
-                section = nodes.section(ids=[f"figure-sources-{start['docname'].replace('/', '-')}"])
-                section += nodes.title(SOURCES_TITLE, SOURCES_TITLE)
-                section += _table(["Figure", "What it states", "Source"], [_source_row(r) for r in records.values()])
-                chapter += section
+                for link in _own_figures(chapter, addnodes.start_of_file):
+                    records.setdefault(link["record"]["name"], link["record"])
+                if records:
+                    chapter += self.sources_section(page.get("docname", "index"), list(records.values()))
+
+        def sources_section(self, docname: str, records: list[dict]) -> nodes.section:
+            """A section titled SOURCES_TITLE with one row per figure."""
+            section = nodes.section(ids=[f"figure-sources-{docname.replace('/', '-')}"])
+            section += nodes.title(SOURCES_TITLE, SOURCES_TITLE)
+            section += _table(["Figure", "What it states", "Source"], [_source_row(r) for r in records])
+            return section
 
     return (FigureSourcesForPrint,)
 
 
-def _nearest(node, kind):
-    """The nearest ancestor of `node` of type `kind`."""
-    node = node.parent
-    while node is not None and not isinstance(node, kind):
-        node = node.parent
-    return node
+def _own_figures(node: nodes.Element, nested: type) -> list[figure_link]:
+    """The figure links under `node`, in order, leaving out those inside a `nested` page (a start_of_file)."""
+    found = []
+    for child in node.children:
+        if isinstance(child, figure_link):
+            found.append(child)
+        elif isinstance(child, nodes.Element) and not isinstance(child, nested):
+            found += _own_figures(child, nested)
+    return found
 
 
 def setup(app) -> dict:
