@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook import latex, run, sphinx, stage, validate
+from carebook import figurelinks, html, latex, run, sphinx, stage, validate
 from carebook.edition import edition
 
 PDF_NAME = "joined-up"
@@ -202,7 +202,10 @@ def build_html(
     report = Report()
     target = prepare(root, build, parameters or {}, force, workers, report)
     stamp = build / "cache" / "html.stamp"
-    print_ = stage.fingerprint(target)
+    import hashlib
+
+    html_code = "".join(Path(module.__file__).read_text(encoding="utf-8") for module in (html, figurelinks))
+    print_ = hashlib.sha256((stage.fingerprint(target) + html_code).encode()).hexdigest()
     if up_to_date(build / "html" / "index.html", stamp, print_):
         print("html... unchanged", flush=True)
         return report
@@ -236,7 +239,7 @@ def build_pdf(
     target = prepare(root, build, parameters or {}, force, workers, report)
     out = build / "pdf" / f"{PDF_NAME}.pdf"
     stamp = build / "cache" / "pdf.stamp"
-    print_code = "".join(Path(module.__file__).read_text(encoding="utf-8") for module in (sphinx, latex))
+    print_code = "".join(Path(module.__file__).read_text(encoding="utf-8") for module in (sphinx, latex, figurelinks))
     print_ = hashlib.sha256((stage.fingerprint(target) + print_code).encode()).hexdigest()
     if up_to_date(out, stamp, print_):
         print("pdf... unchanged", flush=True)

@@ -58,7 +58,7 @@ def _row_html(row: dict, with_figure: bool) -> str:
     """A data row in a card: what it states, its source as cited, its words, its basis."""
     what = f"{row['what']}: {row['figure']}" if with_figure and row["figure"] else row["what"]
     parts = [f'<span class="carebook-card-what">{html.escape(what)}</span>', _line("Source:", row["source"])]
-    if row["quote"]:
+    if row["quote"] and row["quote"] not in row["source"]:  # the words in full, where the citation cut them
         parts.append(_line("In its words:", f"“{row['quote']}”", " carebook-card-quote"))
     if row["basis"]:
         parts.append(_line("Cash or real terms:", row["basis"]))
