@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 from carebook import data
+from carebook.markup import markdown_text
 
 # Okabe and Ito's colour-blind-safe palette (black dropped: it is the text colour).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
@@ -207,19 +208,26 @@ class Table:
 
     def __init__(self, frame: pd.DataFrame, alt_text: str, sources: Sequence[str], table: str | None):
         self.frame = frame.astype("string").fillna("")
+        self.markdown_columns = set(frame.attrs.get("markdown", []))  # declared Markdown in the data's schema
         self.alt = alt_text
         self.footer = source_line(sources, table)
         self.table = table
 
     def markdown(self) -> str:
-        """A pipe table with the source line beneath."""
+        """A pipe table with the source line beneath; text from data shows as written (escaped), except in
+        columns the schema declares Markdown."""
 
-        def row(cells) -> str:
-            return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+        def row(cells, columns) -> str:
+            shown = [
+                str(c).replace("|", "\\|").replace("\n", " ") if name in self.markdown_columns else markdown_text(c)
+                for c, name in zip(cells, columns, strict=True)
+            ]
+            return "| " + " | ".join(shown) + " |"
 
-        lines = [row(self.frame.columns), row(["---"] * len(self.frame.columns))]
-        lines += [row(values) for values in self.frame.itertuples(index=False)]
-        return "\n".join(lines) + f"\n\n{self.footer}"
+        columns = list(self.frame.columns)
+        lines = [row(columns, [None] * len(columns)), "| " + " | ".join(["---"] * len(columns)) + " |"]
+        lines += [row(values, columns) for values in self.frame.itertuples(index=False)]
+        return "\n".join(lines) + f"\n\n{markdown_text(self.footer)}"
 
     def html(self) -> str:
         """The table with a filter box (wired by _static/carebook.js) and the source line."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +28,23 @@ def read_bytes(path: Path) -> bytes:
     content = Path(path).read_bytes()
     reads.record(path, content)
     return content
+
+
+@contextmanager
+def reading(folder: Path) -> Iterator[None]:
+    """Read the data package in `folder` (not $CAREBOOK_DATA) inside the block, as the build does for a book."""
+    before = os.environ.get(DATA_ENV)
+    os.environ[DATA_ENV] = str(folder)
+    package.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(DATA_ENV, None)
+        else:
+            os.environ[DATA_ENV] = before
+        package.cache_clear()
+
 
 
 @cache
@@ -73,6 +92,8 @@ def load(name: str) -> pd.DataFrame:
     for field in res["schema"]["fields"]:
         frame[field["name"]] = _typed(frame[field["name"]], field)
     frame.attrs["table"] = name
+    # Text from data is escaped wherever it is shown, except in columns the schema declares Markdown.
+    frame.attrs["markdown"] = [field["name"] for field in res["schema"]["fields"] if field.get("markdown")]
     return frame
 
 

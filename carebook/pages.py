@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import defaultdict
 from pathlib import Path
 
 from carebook.edition import Edition
+from carebook.markup import markdown_text
 
 DATA_MARKER = "<!-- carebook:data-tables -->"
 EDITION_MARKER = "<!-- carebook:edition -->"
@@ -27,9 +29,93 @@ def _schema(data_dir: Path, resource: dict) -> dict:
     return json.loads((data_dir / schema).read_text(encoding="utf-8")) if isinstance(schema, str) else schema
 
 
-def data_tables(root: Path) -> str:
-    """Markdown documenting each table: what it holds, its fields, its sources and a download link."""
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def figure_uses(root: Path, executed: Path) -> dict[str, list[tuple[str, str]]]:
+    """Where the chapters show each data row: {'table:id' (or 'table:' for a count of its rows): [(chapter page,
+    glue name), ...]}, read from the provenance records glued in the executed chapters."""
+    from carebook.provenance import MIME
+    from carebook.toc import pages
+
+    uses: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for page in pages(root):
+        notebook = executed / f"{page.slug}.ipynb"
+        if not page.is_notebook or not notebook.exists():
+            continue
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            for output in cell.get("outputs", []):
+                found = output.get("data", {})
+                record = found.get(GLUE_PREFIX + MIME) or found.get(MIME)
+                if not record:
+                    continue
+                keys = [row["key"] for row in record.get("rows", [])]
+                if record["kind"] == "count":
+                    keys.append(f"{record['count']['table']}:")
+                for key in dict.fromkeys(keys):
+                    uses[key].append((page.name, record["name"]))
+    return uses
+
+
+def _used_in(uses: list[tuple[str, str]]) -> str:
+    """'{doc}`/book/funding` (`funding_bcf_min`, …); …': the chapters, and the glue names in each."""
+    by_page: dict[str, list[str]] = defaultdict(list)
+    for page, name in uses:
+        by_page[page].append(name)
+    return "; ".join(
+        f"{{doc}}`/{page}` (" + ", ".join(f"`{name}`" for name in names) + ")" for page, names in by_page.items()
+    )
+
+
+def _shown(row) -> str:
+    """A row's figure as the book prints it: its amount, value or count in its unit, or its date."""
+    import pandas as pd
+
+    from carebook import prose
+    from carebook.data import VALUE_COLUMNS
+
+    if any(c in row.index and not pd.isna(row[c]) for c in VALUE_COLUMNS):
+        return prose.fmt_row(row)
+    for column, precision in (("date", "precision"), ("announced", "precision"), ("start", "start_precision")):
+        if column in row.index and not pd.isna(row[column]):
+            return prose.date(row[column], str(row.get(precision) or "day"))
+    return ""
+
+
+def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """Markdown listing a table's rows, each with an anchor (figures link to it), what it states, its figure,
+    its source as cited and where the chapters use it. Every cell from data is escaped: it shows as written."""
+    from carebook import data, prose
+    from carebook.provenance import anchor, describe, row_id_of, table_anchor
+
+    lines = [
+        "",
+        f'<span class="carebook-row-anchor" id="{table_anchor(table)}"></span>Its rows, each with its source '
+        "and the chapters whose figures use it:",
+    ]
+    if uses.get(f"{table}:"):
+        lines += ["", "Counts of its rows appear in: " + _used_in(uses[f"{table}:"]) + "."]
+    lines += ["", "| Row | What it states | Figure | Source | Used in |", "| --- | --- | --- | --- | --- |"]
+    for _, row in data.load(table).iterrows():
+        row_id = row_id_of(row)
+        cells = [
+            f'<span class="carebook-row-anchor" id="{anchor(table, row_id)}"></span>{markdown_text(row_id)}',
+            markdown_text(describe(row)),
+            markdown_text(_shown(row)),
+            markdown_text(prose.source(row)),
+            _used_in(uses.get(f"{table}:{row_id}", [])),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def data_tables(root: Path, executed: Path | None = None) -> str:
+    """Markdown documenting each table: what it holds, its fields, its sources, a download link, and its rows
+    with where the chapters (executed in `executed`) use them."""
+    from carebook import data
+
     data_dir = root / "data"
+    uses = figure_uses(root, executed) if executed else {}
     package = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     parts = []
     for res in package["resources"]:
@@ -57,6 +143,9 @@ def data_tables(root: Path) -> str:
         keys = sorted({row["source_id"] for row in rows if row.get("source_id")})
         if keys:
             lines += ["", "Sources of its rows: " + "; ".join(f"{{cite:t}}`{key}`" for key in keys) + "."]
+        if res["name"] != "sources" and path.exists():
+            with data.reading(data_dir):
+                lines += rows_listing(res["name"], uses)
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
@@ -95,7 +184,7 @@ def citation(root: Path, edition: Edition) -> str:
 def fill(text: str, root: Path, executed: Path, edition: Edition) -> str:
     """`text` with each marker replaced by its generated Markdown."""
     if DATA_MARKER in text:
-        text = text.replace(DATA_MARKER, data_tables(root))
+        text = text.replace(DATA_MARKER, data_tables(root, executed))
     if CITATION_MARKER in text:
         text = text.replace(CITATION_MARKER, citation(root, edition))
     if EDITION_MARKER in text:

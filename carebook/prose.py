@@ -56,13 +56,20 @@ def fmt_row(row: pd.Series) -> str:
 
 
 class Prose:
-    """Text for the prose: Markdown for myst-nb's {glue:md}, the same text as its plain form."""
+    """A glued value for the prose: its text (plain), and for {glue:md} the figure with its provenance."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, provenance: dict | None = None):
         self.text = text
+        self.provenance = provenance or {"name": "", "text": text, "kind": "text"}
 
-    def _repr_markdown_(self) -> str:
-        return self.text
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from carebook import provenance
+
+        return {
+            "text/plain": self.text,
+            "text/markdown": provenance.markdown(self.provenance),
+            provenance.MIME: self.provenance,
+        }
 
     def __repr__(self) -> str:
         return self.text
@@ -72,14 +79,18 @@ def glue(
     name: str,
     value: pd.Series | Number | str,
     unit: str | None = None,
-    rows: Sequence[str] | None = None,
+    rows: Sequence[str | pd.Series] | None = None,
+    count_of: pd.DataFrame | None = None,
 ) -> None:
     """Glue a data row, a computed number or text under `name`; cite it in prose as {glue:md}`name`.
 
-    `rows` names the data rows (as "table:id") a computed figure was derived from; a data row
-    glued directly is its own provenance.
+    A data row (from `data.load`/`data.fact`) is its own provenance. A number (or text stating one)
+    computed from data names its rows, `rows=["funding:bcf-2015-16-minimum", row, ...]`; a count of
+    the rows of a frame from `data.load` passes the frame as `count_of=`. A number with neither is refused.
     """
     from myst_nb import glue as myst_glue
+
+    from carebook import provenance
 
     if isinstance(value, pd.Series):
         text = fmt_row(value)
@@ -87,7 +98,8 @@ def glue(
         text = value
     else:
         text = fmt(value, unit)
-    myst_glue(name, Prose(text), display=False)
+    record = provenance.record(name, text, value, rows=rows, count_of=count_of)
+    myst_glue(name, Prose(text, record), display=False)
 
 
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

@@ -10,14 +10,14 @@ from conftest import ROOT, carebook
 def test_changed_data_fails_check_until_locked(minibook: Path):
     assert carebook("lock", cwd=minibook).returncode == 0
     record = (minibook / "book" / "outputs.lock").read_text(encoding="utf-8")
-    assert 'glue alpha_total text/markdown | "7"' in record
+    assert 'glue alpha_total text/plain | "7"' in record
     assert carebook("check", cwd=minibook).returncode == 0
 
     table = minibook / "data" / "alpha.csv"
     table.write_text(table.read_text().replace(",4,", ",5,"), encoding="utf-8")
     done = carebook("check", cwd=minibook)
     assert done.returncode == 1
-    assert 'book/alpha.md (alpha, cell 2): output 1 | glue alpha_total text/markdown: was "7", now "8"' in done.stdout
+    assert 'book/alpha.md (alpha, cell 2): output 1 | glue alpha_total text/plain: was "7", now "8"' in done.stdout
     assert "carebook lock" in done.stderr
 
     assert carebook("lock", cwd=minibook).returncode == 0

@@ -1,0 +1,225 @@
+"""A Sphinx extension showing where each glued figure comes from.
+
+`{glue:md}` pastes a figure as a link whose address holds its provenance record (see
+`carebook.provenance`). On the web the figure becomes a link to its row on the data page, with a card
+(role=tooltip, shown on hover, focus and tap by `_static/provenance.js`) giving the source as cited, the
+locator, the source's words and the basis. In print the figure is plain text, and each chapter ends with
+a table of the sources of its figures.
+"""
+
+from __future__ import annotations
+
+import html
+
+from docutils import nodes
+
+from carebook import provenance
+
+DATA_PAGE = "book/data"
+SOURCES_TITLE = "Sources of the figures in this chapter"
+
+
+class figure_link(nodes.Inline, nodes.TextElement):  # noqa: N801 (docutils names nodes in lower case)
+    """A glued figure with its provenance record (`record`)."""
+
+
+def _figure_transform() -> type:
+    """The transform turning each pasted figure (a link to its record, see provenance.markdown) into a node."""
+    from sphinx import addnodes
+    from sphinx.transforms import SphinxTransform
+
+    class PastedFigures(SphinxTransform):
+        """Replace each `carebook-figure:` link that {glue:md} pasted by a figure_link carrying its record."""
+
+        default_priority = 200
+
+        def apply(self, **kwargs) -> None:
+            for node in list(self.document.findall(lambda n: isinstance(n, nodes.reference | addnodes.pending_xref))):
+                address = node.get("refuri") or node.get("reftarget") or ""
+                record = provenance.decode(address)
+                if record is not None:
+                    node.replace_self(figure_link(record["text"], record["text"], record=record))
+
+    return PastedFigures
+
+
+# --- HTML -------------------------------------------------------------------------------------------
+
+
+def _line(label: str, text: str, extra: str = "") -> str:
+    """One labelled line of a card, escaped."""
+    return (
+        f'<span class="carebook-card-line{extra}"><span class="carebook-card-label">{html.escape(label)}</span> '
+        f"{html.escape(text)}</span>"
+    )
+
+
+def _row_html(row: dict, with_figure: bool) -> str:
+    """A data row in a card: what it states, its source as cited, its words, its basis."""
+    what = f"{row['what']}: {row['figure']}" if with_figure and row["figure"] else row["what"]
+    parts = [f'<span class="carebook-card-what">{html.escape(what)}</span>', _line("Source:", row["source"])]
+    if row["quote"] and row["quote"] not in row["source"]:  # the words in full, where the citation cut them
+        parts.append(_line("In its words:", f"“{row['quote']}”", " carebook-card-quote"))
+    if row["basis"]:
+        parts.append(_line("Cash or real terms:", row["basis"]))
+    return "".join(parts)
+
+
+def card_html(record: dict) -> str:
+    """The inside of a figure's card."""
+    kind = record["kind"]
+    if kind == "row":
+        body = _row_html(record["rows"][0], with_figure=False)
+        more = "Follow the figure to its row in the book's data."
+    elif kind == "computed":
+        rows = record["rows"]
+        head = "From this row of the book's data:" if len(rows) == 1 else "Computed from these rows of the book's data:"
+        body = f'<span class="carebook-card-head">{head}</span>' + "".join(
+            f'<span class="carebook-card-row">{_row_html(row, with_figure=True)}</span>' for row in rows
+        )
+        more = "Follow the figure to the first of these rows in the book's data."
+    else:
+        count = record["count"]
+        body = (
+            f'<span class="carebook-card-head">A count of rows of the book\'s data: '
+            f"{html.escape(count['label'])} ({count['rows']} rows).</span>"
+        )
+        more = "Follow the figure to the table's rows, each with its source."
+    return body + f'<span class="carebook-card-more">{html.escape(more)}</span>'
+
+
+def target(record: dict) -> str:
+    """The id on the data page that a figure links to."""
+    if record["kind"] == "count":
+        return record["count"]["anchor"]
+    return record["rows"][0]["anchor"]
+
+
+def visit_figure_html(self, node: figure_link) -> None:
+    """Open the figure's link (to its row on the data page, when the book has one)."""
+    self.carebook_figures = getattr(self, "carebook_figures", 0) + 1
+    card_id = f"carebook-card-{self.carebook_figures}"
+    node["card_id"] = card_id
+    record = node["record"]
+    data_page = self.config.carebook_data_page
+    kind = html.escape(record["kind"])
+    name = html.escape(record["name"])
+    self.body.append(f'<span class="carebook-fig-wrap" data-glue="{name}" data-kind="{kind}">')
+    node["tag"] = "a" if data_page in self.builder.env.all_docs else "span"
+    if node["tag"] == "a":
+        uri = self.builder.get_relative_uri(self.builder.current_docname, data_page) + "#" + target(record)
+        self.body.append(f'<a class="carebook-fig" href="{html.escape(uri)}" aria-describedby="{card_id}">')
+    else:
+        self.body.append(f'<span class="carebook-fig" tabindex="0" aria-describedby="{card_id}">')
+
+
+def depart_figure_html(self, node: figure_link) -> None:
+    """Close the link and add its card."""
+    card = f'<span class="carebook-card" role="tooltip" id="{node["card_id"]}">{card_html(node["record"])}</span>'
+    self.body.append(f"</{node['tag']}>{card}</span>")
+
+
+def _pass(self, node) -> None:
+    """Print and other formats: the figure's text only."""
+
+
+# --- Print: the sources of each chapter's figures -----------------------------------------------
+
+
+def _source_row(record: dict) -> list[str]:
+    """Figure, what it states, and its source(s) as cited, for the print table."""
+    if record["kind"] == "count":
+        count = record["count"]
+        return [record["text"], f"Count of rows: {count['label']}", "The sources named in each row of the data"]
+    rows = record["rows"]
+    what = rows[0]["what"] if record["kind"] == "row" else "Computed from: " + "; ".join(r["what"] for r in rows)
+    sources = list(dict.fromkeys(r["source"] for r in rows))
+    return [record["text"], what, "; ".join(sources)]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
+    """A plain docutils table of text cells."""
+    table = nodes.table(classes=["carebook-figure-sources"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for _ in header:
+        group += nodes.colspec(colwidth=1)
+
+    def row(cells: list[str]) -> nodes.row:
+        line = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            entry += nodes.paragraph(cell, cell)
+            line += entry
+        return line
+
+    head = nodes.thead()
+    head += row(header)
+    body = nodes.tbody()
+    for cells in rows:
+        body += row(cells)
+    group += [head, body]
+    return table
+
+
+def _post_transforms() -> tuple[type, ...]:
+    """The print build's transform (defined here so Sphinx is imported only when used)."""
+    from sphinx import addnodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class FigureSourcesForPrint(SphinxPostTransform):
+        """End each chapter of the PDF with a table of its figures' sources, from their provenance records
+        (before carebook.latex fits the book's tables, at 800)."""
+
+        default_priority = 790
+        formats = ("latex",)
+
+        def run(self, **kwargs) -> None:
+            # Each chapter (a page inlined from the table of contents); the home page opens the book, as its
+            # introduction, and gets none (the LaTeX build would make its last section a part of the book).
+            for page in list(self.document.findall(addnodes.start_of_file)):
+                chapter = next((c for c in page.children if isinstance(c, nodes.section)), None)
+                if chapter is None:
+                    continue
+                records = {}
+                for link in _own_figures(chapter, addnodes.start_of_file):
+                    records.setdefault(link["record"]["name"], link["record"])
+                if records:
+                    chapter += self.sources_section(page.get("docname", "index"), list(records.values()))
+
+        def sources_section(self, docname: str, records: list[dict]) -> nodes.section:
+            """A section titled SOURCES_TITLE with one row per figure."""
+            section = nodes.section(ids=[f"figure-sources-{docname.replace('/', '-')}"])
+            section += nodes.title(SOURCES_TITLE, SOURCES_TITLE)
+            section += _table(["Figure", "What it states", "Source"], [_source_row(r) for r in records])
+            return section
+
+    return (FigureSourcesForPrint,)
+
+
+def _own_figures(node: nodes.Element, nested: type) -> list[figure_link]:
+    """The figure links under `node`, in order, leaving out those inside a `nested` page (a start_of_file)."""
+    found = []
+    for child in node.children:
+        if isinstance(child, figure_link):
+            found.append(child)
+        elif isinstance(child, nodes.Element) and not isinstance(child, nested):
+            found += _own_figures(child, nested)
+    return found
+
+
+def setup(app) -> dict:
+    """Register the transform, the node's HTML and print forms, and the print table of figure sources."""
+    app.add_config_value("carebook_data_page", DATA_PAGE, "env")
+    app.add_transform(_figure_transform())
+    app.add_node(
+        figure_link,
+        html=(visit_figure_html, depart_figure_html),
+        latex=(_pass, _pass),
+        text=(_pass, _pass),
+        man=(_pass, _pass),
+        texinfo=(_pass, _pass),
+    )
+    for transform in _post_transforms():
+        app.add_post_transform(transform)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

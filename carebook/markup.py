@@ -1,0 +1,13 @@
+"""Text from data made safe for the markup it is placed in: it shows as written, never as markup."""
+
+from __future__ import annotations
+
+import re
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$&:^=-])")
+
+
+def markdown_text(text: object) -> str:
+    """`text` as Markdown that reads back as exactly that text: every markup character backslash-escaped,
+    line breaks as spaces (CommonMark allows a backslash before any ASCII punctuation)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).splitlines()))
