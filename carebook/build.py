@@ -240,6 +240,7 @@ def build_pdf(
     print_ = hashlib.sha256((stage.fingerprint(target) + print_code).encode()).hexdigest()
     if up_to_date(out, stamp, print_):
         print("pdf... unchanged", flush=True)
+        latex.publish_pdf(out, build / "html")
         return report
     stamp.unlink(missing_ok=True)
     work = build / ".work"
@@ -260,4 +261,5 @@ def build_pdf(
         shutil.copyfile(pdf, fresh)
         fresh.replace(out)
         stamp.write_text(print_)
+        latex.publish_pdf(out, build / "html")  # the web pages link it
     return report
