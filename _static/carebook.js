@@ -1,6 +1,8 @@
 /* Joined Up?: draw each chart from the Vega-Lite spec embedded in the page (vega is served
-   from _static, so charts work offline), give it its accessible name, wire table filters, and
-   mend two bits of generated markup that assistive technology misreads. */
+   from _static, so charts work offline) at the width of its column, give it its accessible name,
+   show a mark's details on a tap as on hover, wire table filters, glossary previews, self-test
+   answers and the link to the PDF edition, and mend two bits of generated markup that assistive
+   technology misreads. */
 (function () {
   "use strict";
 
@@ -8,32 +10,74 @@
   var MENU_LABEL = "Save this chart as an image";
   var RESIZE_DELAY_MS = 250;
   var DEFAULT_PLOT = 640; // charts.WIDTH: the theme's plot width when a chart sets none
-  var MIN_PLOT = 240; // pixels
-  // Each drawn chart: {target, spec, natural: its own width in pixels, width: the width it is drawn at
-  // (0: its own), unfit: true once fitting it to the column has failed}.
+  var MIN_PLOT = 120; // pixels: the narrowest a plot is drawn
+  var NARROW = 560; // a column narrower than this gets the narrow layout (shorter labels, legends in columns)
+  var NARROW_LABEL = 130; // pixels: the longest axis label in the narrow layout
+  var LEGEND_COLUMN = 150; // pixels per legend column in the narrow layout
+  var FIT_TRIES = 3;
+  var PDF_NAME = "joined-up.pdf"; // published into the site by `carebook pdf`
+  var COARSE = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var drawn = [];
 
-  // A single or layered chart wider than its column is drawn to the column's width, the plot
-  // narrowing while its labels keep their size, rather than the whole picture shrinking. Facets
-  // and concatenations cannot be fitted (Vega-Lite draws them 0 pixels wide): CSS scales them.
-  var UNFITTABLE = ["facet", "repeat", "concat", "hconcat", "vconcat"];
-
-  function fittable(spec) {
-    var encoding = spec.encoding || {};
-    return (
-      UNFITTABLE.every(function (key) { return !(key in spec); }) &&
-      !encoding.row && !encoding.column && !encoding.facet &&
-      (spec.width === undefined || typeof spec.width === "number")
-    );
+  function copy(value) {
+    return JSON.parse(JSON.stringify(value));
   }
 
-  function fitTo(width) {
-    return function (vg) {
-      if (typeof vg.width !== "number" || vg.layout) return vg; // compiled to a layout after all
-      vg.autosize = { type: "fit-x", contains: "padding" };
-      vg.width = width;
-      return vg;
-    };
+  // Every plot width in a spec: the top level's, each part's (layers, concatenations, a facet's
+  // inner chart) and the configured default. `shrink` takes pixels off each (shared among the
+  // parts of a horizontal concatenation); bars of a fixed width become a share of their band.
+  function narrow(spec, shrink, tight, width) {
+    function walk(node, share) {
+      if (!node || typeof node !== "object") return;
+      if (typeof node.width === "number") node.width = Math.max(MIN_PLOT, node.width - share);
+      if (node.mark && typeof node.mark === "object" && typeof node.mark.width === "number") {
+        node.mark.width = { band: 0.7 };
+      }
+      ["layer", "vconcat", "concat"].forEach(function (key) {
+        (node[key] || []).forEach(function (part) { walk(part, share); });
+      });
+      (node.hconcat || []).forEach(function (part) { walk(part, share / node.hconcat.length); });
+      if (node.spec) walk(node.spec, share);
+    }
+    var out = copy(spec);
+    walk(out, shrink);
+    var config = (out.config = out.config || {});
+    var view = (config.view = config.view || {});
+    ["continuousWidth", "discreteWidth"].forEach(function (key) {
+      view[key] = Math.max(MIN_PLOT, (typeof view[key] === "number" ? view[key] : DEFAULT_PLOT) - shrink);
+    });
+    if (width) {
+      config.legend = Object.assign({}, config.legend, { columns: Math.max(1, Math.floor(width / LEGEND_COLUMN)) });
+    }
+    if (tight) {
+      config.axis = Object.assign({}, config.axis, { labelLimit: NARROW_LABEL });
+      config.axisY = Object.assign({}, config.axisY, { labelLimit: NARROW_LABEL });
+      config.legend = Object.assign({}, config.legend, {
+        orient: "bottom",
+        direction: "horizontal",
+        labelLimit: tight - 40,
+      });
+      config.title = Object.assign({}, config.title, { limit: tight });
+    }
+    return out;
+  }
+
+  // On a touch screen a finger on a chart scrolls the page: no dragging or zooming of scales there.
+  function forTouch(spec) {
+    var out = copy(spec);
+    (function walk(node) {
+      if (!node || typeof node !== "object") return;
+      (Array.isArray(node.params) ? node.params : []).forEach(function (param) {
+        if (param.bind === "scales" && param.select && typeof param.select === "object") {
+          param.select.zoom = false;
+          param.select.translate = false;
+        }
+      });
+      Object.keys(node).forEach(function (key) {
+        if (key !== "datasets" && typeof node[key] === "object") walk(node[key]);
+      });
+    })(out);
+    return out;
   }
 
   // The width the chart may take: its column's, less the room kept for vega-embed's menu button.
@@ -43,16 +87,40 @@
     return Math.floor(column - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
   }
 
-  function embed(chart, width) {
+  // How wide the drawing is in its own pixels, everything drawn included (a legend can stick out).
+  function drawnWidth(target) {
+    var svg = target.querySelector("svg.marks");
+    if (!svg) return 0;
+    var own = +svg.getAttribute("width") || 0;
+    var content = svg.querySelector(":scope > g");
+    if (!content) return own;
+    var box = svg.getBoundingClientRect();
+    var scale = box.width / (own || box.width || 1);
+    var right = (content.getBoundingClientRect().right - box.left) / (scale || 1);
+    return Math.max(own, Math.ceil(right));
+  }
+
+  // A tap on a mark shows what pointing at it shows (vega-tooltip listens to the pointer only).
+  function tapForDetails(view) {
+    view.addEventListener("click", function (event, item) {
+      var handler = view.tooltip();
+      if (typeof handler !== "function") return;
+      var value = item && item.tooltip != null ? item.tooltip : null;
+      handler(view._handler, event, item, value);
+    });
+  }
+
+  function embed(chart, spec) {
     var options = {
       renderer: "svg",
       actions: ACTIONS,
       downloadFileName: chart.target.id,
       i18n: { CLICK_TO_VIEW_ACTIONS: MENU_LABEL },
     };
-    if (width) options.patch = fitTo(width);
-    chart.width = width;
-    return window.vegaEmbed(chart.target, chart.spec, options).then(function (result) {
+    if (chart.view) chart.view.finalize();
+    return window.vegaEmbed(chart.target, spec, options).then(function (result) {
+      chart.view = result.view;
+      tapForDetails(result.view);
       var svg = chart.target.querySelector("svg.marks");
       if (svg) {
         // One name for the whole picture; the marks' details are in the data table beneath.
@@ -67,40 +135,63 @@
     });
   }
 
-  // How far (in the chart's own pixels) something drawn runs past its right edge: a bottom legend
-  // starts under the plot, so narrowing the plot does not pull it in.
-  function overflow(target) {
-    var svg = target.querySelector("svg.marks");
-    var content = svg && svg.querySelector(":scope > g");
-    if (!content) return 0;
-    var box = svg.getBoundingClientRect();
-    var scale = box.width / (+svg.getAttribute("width") || box.width);
-    return (content.getBoundingClientRect().right - box.right) / scale;
+  // Draw the chart at its own width; if it is wider than its column, take the difference off its plot
+  // widths and draw it again (a few times: axes and legends change with the width), so that it is
+  // drawn at the column's width with its lettering at full size instead of scaled down.
+  function fit(chart) {
+    var base = COARSE ? forTouch(chart.spec) : chart.spec;
+    var column = chart.target.parentNode.clientWidth;
+    var tight = column < NARROW ? column : 0;
+    var shrink = 0;
+    function attempt(tries) {
+      var spec = shrink || tight ? narrow(base, shrink, tight, column) : base;
+      return embed(chart, spec).then(function () {
+        var width = room(chart.target); // known once drawn: vega-embed's menu button may take a margin
+        var over = drawnWidth(chart.target) - width;
+        if (over > 1 && tries > 0) {
+          shrink += over;
+          return attempt(tries - 1);
+        }
+        chart.width = column;
+        return null;
+      });
+    }
+    return attempt(FIT_TRIES);
   }
 
-  // The width to draw at: 0 for the chart's own, or the column's when that is narrower, but never
-  // so narrow that the plot (the chart less its axes and legend) falls below MIN_PLOT: on a phone
-  // the chart is then drawn a little wider than the screen and scaled down to it.
-  function wanted(chart) {
-    if (chart.unfit || !fittable(chart.spec)) return 0;
-    var plot = typeof chart.spec.width === "number" ? chart.spec.width : DEFAULT_PLOT;
-    var width = Math.max(room(chart.target), chart.natural - plot + Math.min(plot, MIN_PLOT));
-    return chart.natural > width ? width : 0;
+  function zoomable(spec) {
+    return JSON.stringify(spec).indexOf('"bind":"scales"') >= 0;
+  }
+
+  // Charts that can be dragged and zoomed get a button that puts them back as they were drawn.
+  function addReset(chart) {
+    if (COARSE || !zoomable(chart.spec)) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "carebook-reset";
+    button.textContent = "Reset the view";
+    button.addEventListener("click", function () {
+      fit(chart).catch(failed(chart.target));
+    });
+    var hint = document.createElement("span");
+    hint.className = "carebook-hint";
+    hint.textContent = "Drag to move along the axis; hold Shift and scroll to zoom.";
+    var bar = document.createElement("p");
+    bar.className = "carebook-chart-tools";
+    bar.appendChild(button);
+    bar.appendChild(hint);
+    chart.target.parentNode.insertBefore(bar, chart.target.nextSibling);
   }
 
   function draw(script) {
     var target = document.getElementById(script.getAttribute("data-for"));
     if (!target || target.getAttribute("data-drawn")) return;
     target.setAttribute("data-drawn", "yes");
-    var chart = { target: target, spec: JSON.parse(script.textContent), natural: 0, width: 0 };
-    embed(chart, 0)
+    var chart = { target: target, spec: JSON.parse(script.textContent), width: 0, view: null };
+    fit(chart)
       .then(function () {
-        var svg = target.querySelector("svg.marks");
-        chart.natural = svg ? +svg.getAttribute("width") : 0;
         drawn.push(chart);
-        return fit(chart);
-      })
-      .then(function () {
+        addReset(chart);
         target.setAttribute("data-ready", "yes"); // drawn at its final width (tests wait for this)
       })
       .catch(failed(target));
@@ -109,34 +200,13 @@
   function failed(target) {
     return function (error) {
       target.textContent = "This chart could not be drawn (" + error + "). The data are in the table below.";
+      target.setAttribute("data-ready", "failed");
     };
-  }
-
-  // Draw the chart at the width wanted; if its legend then sticks out, widen it by that much (CSS
-  // scales it down a little), and if that does not do, draw it at its own width.
-  function fit(chart) {
-    var width = wanted(chart);
-    if (width === chart.width) return null;
-    function settle(tries) {
-      var over = Math.ceil(overflow(chart.target));
-      if (!chart.width || over <= 1) return null;
-      if (tries > 0 && chart.width + over < chart.natural) {
-        return embed(chart, chart.width + over).then(function () {
-          return settle(tries - 1);
-        });
-      }
-      chart.unfit = true;
-      return embed(chart, 0);
-    }
-    return embed(chart, width).then(function () {
-      return settle(1);
-    });
   }
 
   function refit() {
     drawn.forEach(function (chart) {
-      var done = fit(chart);
-      if (done) done.catch(failed(chart.target));
+      if (chart.target.parentNode.clientWidth !== chart.width) fit(chart).catch(failed(chart.target));
     });
   }
 
@@ -158,6 +228,105 @@
     });
   }
 
+  // Glossary terms carry their definition (carebook/html.py puts it in the link's title): show it in a
+  // small box on pointing and on keyboard focus, named as the link's description.
+  var tip = null;
+  function glossaryTip() {
+    if (!tip) {
+      tip = document.createElement("div");
+      tip.id = "carebook-term-tip";
+      tip.className = "carebook-term-tip";
+      tip.setAttribute("role", "tooltip");
+      tip.hidden = true;
+      document.body.appendChild(tip);
+    }
+    return tip;
+  }
+
+  function showTerm(link) {
+    var box = glossaryTip();
+    box.textContent = link.getAttribute("data-definition");
+    box.hidden = false;
+    var at = link.getBoundingClientRect();
+    var width = Math.min(320, document.documentElement.clientWidth - 16);
+    box.style.maxWidth = width + "px";
+    var left = Math.max(8, Math.min(at.left, document.documentElement.clientWidth - width - 8));
+    box.style.left = left + window.scrollX + "px";
+    box.style.top = at.bottom + window.scrollY + 6 + "px";
+    link.setAttribute("aria-describedby", box.id);
+  }
+
+  function hideTerm(link) {
+    if (tip) tip.hidden = true;
+    link.removeAttribute("aria-describedby");
+  }
+
+  function wireTerm(link) {
+    var definition = link.getAttribute("title");
+    if (!definition) return;
+    link.setAttribute("data-definition", definition);
+    link.removeAttribute("title"); // the box replaces the browser's own tooltip
+    link.addEventListener("mouseenter", function () { showTerm(link); });
+    link.addEventListener("mouseleave", function () { hideTerm(link); });
+    link.addEventListener("focus", function () { showTerm(link); });
+    link.addEventListener("blur", function () { hideTerm(link); });
+    link.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") hideTerm(link);
+    });
+  }
+
+  // "Check your understanding": each question gets a box for the reader's own answer; opening the
+  // model answer then says what to compare. Nothing is sent anywhere.
+  function wireQuiz(section, index) {
+    section.querySelectorAll("details.sd-dropdown").forEach(function (details, n) {
+      var question = details.previousElementSibling;
+      if (!question || question.tagName !== "P") return;
+      var id = "carebook-answer-" + index + "-" + n;
+      var label = document.createElement("label");
+      label.className = "carebook-quiz-label";
+      label.setAttribute("for", id);
+      label.textContent = "Your answer (for you alone: it is not saved or sent)";
+      var box = document.createElement("textarea");
+      box.id = id;
+      box.className = "carebook-quiz-answer";
+      box.rows = 2;
+      var feedback = document.createElement("p");
+      feedback.className = "carebook-quiz-feedback";
+      feedback.setAttribute("role", "status");
+      details.parentNode.insertBefore(label, details);
+      details.parentNode.insertBefore(box, details);
+      details.parentNode.insertBefore(feedback, details);
+      var summary = details.querySelector("summary");
+      if (summary && summary.firstChild) summary.setAttribute("aria-label", "Show the model answer");
+      details.addEventListener("toggle", function () {
+        if (!details.open) {
+          feedback.textContent = "";
+          return;
+        }
+        feedback.textContent = box.value.trim()
+          ? "Compare your answer with the model answer below: does it make the same points?"
+          : "Try writing an answer first; the model answer is below.";
+      });
+    });
+  }
+
+  // The PDF edition: linked from every page once `carebook pdf` has published it into the site
+  // (it then names the file in _static/carebook-editions.js).
+  function linkPdf() {
+    if (!window.carebookPdf) return;
+    var script = document.querySelector('script[src*="carebook.js"]');
+    var base = script ? script.getAttribute("src").replace(/_static\/carebook\.js.*$/, "") : "";
+    var article = document.querySelector(".bd-article") || document.querySelector("main");
+    if (!article) return;
+    var p = document.createElement("p");
+    p.className = "carebook-pdf";
+    var a = document.createElement("a");
+    a.href = base + window.carebookPdf;
+    a.textContent = "Download the PDF edition of this book";
+    p.appendChild(a);
+    article.insertBefore(p, article.firstChild);
+  }
+
   var pending = null;
   window.addEventListener("resize", function () {
     window.clearTimeout(pending);
@@ -168,5 +337,8 @@
     document.querySelectorAll("script.carebook-spec").forEach(draw);
     document.querySelectorAll("input.carebook-filter").forEach(wireFilter);
     document.querySelectorAll('.citation-list[role="list"]').forEach(mendCitationList);
+    document.querySelectorAll("a.carebook-term[title]").forEach(wireTerm);
+    document.querySelectorAll("section#check-your-understanding").forEach(wireQuiz);
+    linkPdf();
   });
 })();

@@ -354,6 +354,7 @@ def output_pdf(root: Path, build: Path, target: Path, report: Report, force: boo
     fingerprint = cache.digest(stage.fingerprint(target), cache.code_hash(cache.PDF_CODE))
     if not force and stamp.matches(fingerprint, out):
         print("pdf... unchanged", flush=True)
+        latex.publish_pdf(out, build / "html")
         report.steps["pdf"] = {"status": "unchanged", "seconds": 0.0}
         return
     stamp.clear()
@@ -375,6 +376,7 @@ def output_pdf(root: Path, build: Path, target: Path, report: Report, force: boo
         shutil.copyfile(pdf, fresh)
         fresh.replace(out)
         stamp.write(fingerprint)
+        latex.publish_pdf(out, build / "html")  # the web pages link it
 
 
 OUTPUTS = {"html": output_html, "pdf": output_pdf}

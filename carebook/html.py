@@ -1,6 +1,9 @@
-"""A Sphinx extension for the HTML book: fixes to what the theme's pages load."""
+"""A Sphinx extension for the HTML book: fixes to what the theme's pages load, glossary previews."""
 
 from __future__ import annotations
+
+TERM_CLASS = "carebook-term"  # _static/carebook.js shows the definition of a link of this class
+DEFINITION_CHARS = 300
 
 
 def drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -17,7 +20,56 @@ def drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None
     context["script_files"] = kept
 
 
+def glossary_definitions(env) -> dict[str, str]:
+    """Each glossary term's anchor (`term-NHS`) and its definition as plain text, from the glossary pages."""
+    from docutils import nodes
+
+    found: dict[str, str] = {}
+    pages = {docname for (kind, _), (docname, _) in env.domaindata["std"]["objects"].items() if kind == "term"}
+    for docname in sorted(pages):
+        for item in env.get_doctree(docname).findall(nodes.definition_list_item):
+            definition = next(iter(item.findall(nodes.definition)), None)
+            if definition is None:
+                continue
+            text = " ".join(definition.astext().split())
+            if len(text) > DEFINITION_CHARS:
+                text = text[: DEFINITION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+            for term in item.findall(nodes.term):
+                for anchor in term["ids"]:
+                    found[anchor] = text
+    return found
+
+
+def term_previews(app, doctree, docname) -> None:
+    """Give each link to a glossary term its definition as a title and the class carebook.js looks for."""
+    from docutils import nodes
+
+    if app.builder.format != "html":
+        return
+    definitions = getattr(app, "_carebook_definitions", None)  # once a run: never pickled with the environment
+    if definitions is None:
+        definitions = app._carebook_definitions = glossary_definitions(app.env)
+    for ref in doctree.findall(nodes.reference):
+        anchor = ref.get("refuri", "").rpartition("#")[2]
+        if (
+            anchor.startswith("term-")
+            and anchor in definitions
+            and "std-term"
+            in ref.astext() + " ".join(cls for child in ref.findall(nodes.inline) for cls in child["classes"])
+        ):
+            ref["reftitle"] = definitions[anchor]
+            ref["classes"].append(TERM_CLASS)
+
+
+def glossary_changed(app, env, added, changed, removed) -> list[str]:
+    """Every page, when a page defining glossary terms changed: their links carry its definitions."""
+    glossaries = {docname for (kind, _), (docname, _) in env.domaindata["std"]["objects"].items() if kind == "term"}
+    return sorted(env.all_docs) if glossaries & (set(added) | set(changed) | set(removed)) else []
+
+
 def setup(app) -> dict:
     """Register the page hooks."""
     app.connect("html-page-context", drop_repeated_scripts)
+    app.connect("doctree-resolved", term_previews)
+    app.connect("env-get-outdated", glossary_changed)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -93,6 +93,27 @@ def latex_to_pdf(latex_dir: Path, name: str) -> Path:
     return pdf
 
 
+EDITIONS_SCRIPT = "_static/carebook-editions.js"  # tells every web page which other editions exist
+
+
+def publish_pdf(pdf: Path, html: Path) -> None:
+    """Put the PDF edition into the published web edition and tell its pages to link it.
+
+    Only the published site changes (never the staged tree), so HTML builds stay the same with or
+    without a PDF; the next HTML build that publishes a new site drops both, until `carebook pdf` runs again.
+    """
+    script = html / EDITIONS_SCRIPT
+    if not script.exists():
+        return
+    import shutil
+
+    fresh = html / f".{pdf.name}.new"
+    shutil.copyfile(pdf, fresh)
+    fresh.replace(html / pdf.name)
+    text = script.read_text(encoding="utf-8").replace('window.carebookPdf = "";', f'window.carebookPdf = "{pdf.name}";')
+    script.write_text(text, encoding="utf-8")
+
+
 # --- Sphinx extension for the LaTeX build -----------------------------------------------
 # `carebook.latex` is also a Sphinx extension, loaded for the LaTeX build only (see
 # `latex_overrides`), with post-transforms that arrange the book for print:

@@ -16,6 +16,7 @@ from carebook.markup import markdown_text
 DATA_MARKER = "<!-- carebook:data-tables -->"
 EDITION_MARKER = "<!-- carebook:edition -->"
 CITATION_MARKER = "<!-- carebook:citation -->"
+PARAMETERS_MARKER = "<!-- carebook:parameters -->"
 
 
 def _cell(text: object) -> str:
@@ -128,6 +129,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             "",
             res.get("description", ""),
             "",
+            "````{only} html",
             f'<a href="../_static/data/{res["path"]}" download>Download {res["path"]}</a> '
             f"(also in the repository's `data/` folder; schema in `data/{res['schema']}`). In the download "
             "each source is named by its citation, as in the bibliography, and the working notes are left out.",
@@ -140,6 +142,9 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             lines.append(
                 f"| `{field['name']}` | {field['type']} | {_cell(field.get('description', ''))} | {_cell(allowed)} |"
             )
+        # Print: the fields by name only (the web edition documents each one).
+        names = ", ".join(f"`{field['name']}`" for field in fields)
+        lines += ["````", "", "````{only} latex", f"{len(rows)} rows. Fields: {names}.", "````"]
         keys = sorted({row["source_id"] for row in rows if row.get("source_id")})
         if keys:
             lines += ["", "Sources of its rows: " + "; ".join(f"{{cite:t}}`{key}`" for key in keys) + "."]
@@ -181,12 +186,35 @@ def citation(root: Path, edition: Edition) -> str:
     )
 
 
+def parameters(root: Path) -> str:
+    """Markdown (web edition only) listing each chapter's parameters cell and how to re-run it with other values."""
+    import re
+
+    from carebook.toc import chapters
+
+    lines = ["`````{only} html"]
+    for page in chapters(root):
+        text = page.path.read_text(encoding="utf-8")
+        found = re.search(r"```\{code-cell\}[^\n]*\n:tags: \[parameters\]\n(.*?)```", text, re.S)
+        if not found:
+            continue
+        code = found.group(1).strip()
+        first = re.search(r"^(\w+) = ", code, re.M)
+        example = f"carebook build -p {page.slug} {first.group(1)}=..." if first else f"carebook build -p {page.slug}"
+        lines += ["", f"**{page.slug}** ({{doc}}`{Path(page.name).name}`)", "", "```python", code, "```", ""]
+        lines += ["```console", example, "```"]
+    lines.append("`````")
+    return "\n".join(lines)
+
+
 def fill(text: str, root: Path, executed: Path, edition: Edition) -> str:
     """`text` with each marker replaced by its generated Markdown."""
     if DATA_MARKER in text:
         text = text.replace(DATA_MARKER, data_tables(root, executed))
     if CITATION_MARKER in text:
         text = text.replace(CITATION_MARKER, citation(root, edition))
+    if PARAMETERS_MARKER in text:
+        text = text.replace(PARAMETERS_MARKER, parameters(root))
     if EDITION_MARKER in text:
         text = text.replace(EDITION_MARKER, edition_details(executed, edition))
     return text

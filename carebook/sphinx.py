@@ -66,6 +66,16 @@ class Progress(io.TextIOBase):
         return len(text)
 
 
+def sync_static(staged: Path, built: Path) -> None:
+    """Copy each file of the staged `_static` whose bytes the built one lacks: Sphinx copies static files only
+    when some page is written, so an edited stylesheet or script alone would otherwise stay stale."""
+    for path in sorted(staged.rglob("*")) if staged.is_dir() else []:
+        old = built / path.relative_to(staged)
+        if path.is_file() and (not old.is_file() or old.read_bytes() != path.read_bytes()):
+            old.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, old)
+
+
 def build(
     stage: Path, out: Path, doctrees: Path, root: Path, builder: str = "html", overrides: dict | None = None
 ) -> None:
@@ -92,3 +102,5 @@ def build(
         shutil.rmtree(doctrees, ignore_errors=True)
         detail = "\n".join(messages) or _source_names(log.getvalue(), stage, root).strip()[-2000:] or f"exit {result}"
         raise SphinxFailed(f"the {builder} build failed:\n{detail}")
+    if builder == "html":
+        sync_static(stage / "_static", out / "_static")

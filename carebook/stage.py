@@ -19,6 +19,7 @@ from carebook.toc import pages
 
 HIDDEN_TAGS = ("remove-cell", "remove-input", "hide-input", "hide-cell", "show-input")
 VOLATILE_METADATA = ("papermill", "execution")
+CODE_DIR = "_static/code"  # each chapter's source, linked from its page ("How this page was computed")
 
 
 def write_if_changed(path: Path, content: bytes) -> bool:
@@ -30,8 +31,21 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     return True
 
 
-def reader_notebook(executed: Path) -> bytes:
-    """An executed notebook as readers get it: code collapsed, run-time metadata removed."""
+def computed_link(slug: str) -> dict:
+    """A Markdown cell, web edition only, linking the chapter's source: the code behind every figure."""
+    text = (
+        "```{only} html\n"
+        f'<p class="carebook-computed"><a href="../{CODE_DIR}/{slug}.md">How this page was computed</a>: '
+        "the chapter's notebook, with the code that reads the book's data tables and computes every figure "
+        "and number on this page.</p>\n"
+        "```"
+    )
+    return {"cell_type": "markdown", "id": "carebook-computed", "metadata": {}, "source": text}
+
+
+def reader_notebook(executed: Path, slug: str = "") -> bytes:
+    """An executed notebook as readers get it: code removed (outputs kept), parameters cells removed,
+    run-time metadata removed, and with `slug` a link to the chapter's source at the end."""
     nb = json.loads(executed.read_text(encoding="utf-8"))
     for key in VOLATILE_METADATA:
         nb["metadata"].pop(key, None)
@@ -40,8 +54,12 @@ def reader_notebook(executed: Path) -> bytes:
             cell.get("metadata", {}).pop(key, None)
         if cell["cell_type"] == "code":
             tags = cell["metadata"].setdefault("tags", [])
-            if not any(tag in HIDDEN_TAGS for tag in tags):
-                tags.append("hide-input")
+            if {"parameters", "injected-parameters"} & set(tags):
+                tags.append("remove-cell")
+            elif not any(tag in HIDDEN_TAGS for tag in tags):
+                tags.append("remove-input")
+    if slug:
+        nb["cells"].append(computed_link(slug))
     return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -77,7 +95,8 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
     executed = build / "executed"
     for page in pages(root):
         if page.is_notebook:
-            wanted[target / f"{page.name}.ipynb"] = reader_notebook(executed / f"{page.slug}.ipynb")
+            wanted[target / f"{page.name}.ipynb"] = reader_notebook(executed / f"{page.slug}.ipynb", page.slug)
+            wanted[target / CODE_DIR / f"{page.slug}.md"] = page.path.read_bytes()
         else:
             text = read_text(page.path, root)
             wanted[target / page.path.relative_to(root)] = generated.fill(text, root, executed, edition).encode()
