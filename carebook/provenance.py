@@ -92,10 +92,14 @@ def basis(row: pd.Series) -> str:
 def entry(row: pd.Series) -> dict:
     """What a reader is told about one data row: what it states, its figure, its source as cited, its words."""
     from carebook.data import VALUE_COLUMNS
-    from carebook.prose import fmt_row, source
+    from carebook.prose import cite, fmt_row, source
 
     table = table_of(row)
     row_id = row_id_of(row)
+    if table == "sources":  # a source itself (its publication date, say): it is its own citation
+        return {"key": key(table, row_id), "table": table, "id": row_id, "anchor": anchor(table, row_id),
+                "what": f"Publication date of {row['title']}", "figure": "", "source": cite(row_id),
+                "quote": "", "basis": ""}
     has_value = any(c in row.index and not pd.isna(row[c]) for c in VALUE_COLUMNS)
     return {
         "key": key(table, row_id),
