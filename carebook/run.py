@@ -262,9 +262,8 @@ def _kernel_for(job: ChapterJob, cwd: str) -> Spare:
 
     spare = getattr(_worker, "spare", None)
     _worker.spare = None
-    if spare and spare.cwd == cwd and spare.manager.kernel_name == "python3" and run_sync(spare.manager.is_alive)():
-        # the spare was started for another job: point its notes at this chapter's data and root
-        return spare
+    if spare and spare.cwd == cwd and run_sync(spare.manager.is_alive)():
+        return spare  # same root, data and folder: its own file of reads is empty until this chapter reads
     if spare:
         _stop(spare)
         spare.folder.cleanup()
@@ -278,6 +277,12 @@ def _drop_spare() -> None:
     if spare:
         _stop(spare)
         spare.folder.cleanup()
+
+
+@functools.cache
+def _drop_spare_at_exit() -> None:
+    """Once per worker process: stop an unused spare kernel when the worker exits."""
+    multiprocessing.util.Finalize(None, _drop_spare, exitpriority=10)
 
 
 class CellWatch:
@@ -360,7 +365,7 @@ def execute_chapter(job: ChapterJob) -> ChapterResult:
     folder = Path(kernel.folder.name)
     if job.ahead:
         _worker.spare = _start_kernel(job, cwd)
-        multiprocessing.util.Finalize(None, _drop_spare, exitpriority=10)
+        _drop_spare_at_exit()
     output = folder / "executed.ipynb"
     watch = CellWatch(job, report, notebook.cells)
     watch.thread.start()
