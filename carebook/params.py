@@ -11,7 +11,7 @@ from carebook.toc import chapters
 
 def declared(text: str, name: str = "") -> list[str]:
     """The names assigned in a chapter's `parameters` cell (empty if it has none)."""
-    from carebook.run import check_front_matter, read_chapter
+    from carebook.chapter import check_front_matter, read_chapter
 
     check_front_matter(text, name)
     names = []
