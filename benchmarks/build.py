@@ -55,6 +55,8 @@ CASES = {
     "clean": "Clean build, everything executed",
     "noop": "No-op rebuild (nothing changed)",
     "edit-code": f"One code cell edited ({CODE_EDIT_CHAPTER})",
+    "edit-prose": f"A sentence added to a paragraph ({CODE_EDIT_CHAPTER})",
+    "edit-build-code": "A comment added to carebook/html.py",
     "edit-data": f"One data CSV edited ({DATA_EDIT['table']}.csv)",
     "pdf": "PDF after HTML",
 }
@@ -97,21 +99,20 @@ def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, bool, str]:
     return seconds, done.returncode == 0, output
 
 
-def run_carebook(root: Path, case: str, repeat: int, log_dir: Path) -> Run:
-    """`carebook build` (or `carebook pdf`); chapters executed are its `done <chapter>` progress lines."""
-    command = [PYTHON, "-m", "carebook.cli", "pdf" if case == "pdf" else "build"]
+def run_carebook(root: Path, case: str, repeat: int, log_dir: Path, executor: str = "local") -> Run:
+    """`carebook build` (or `carebook pdf`); what it executed and each step's time come from _build/report.json."""
+    command = [PYTHON, "-m", "carebook.cli", "pdf" if case == "pdf" else "build", "--executor", executor]
     load = os.getloadavg()[0]
-    seconds, ok, output = timed(command, root, log_dir / f"carebook-{case}-{repeat}.log")
-    done = {slug: float(s) for slug, s in re.findall(r"(?m)^\s+done\s+(\S+)\s+in ([\d.]+) s", output)}
-    summary = last_line(output, "executed,")  # "... 6 executed, ...; validate 0.6 s, execute 10.2 s, ..."
-    steps = {name: float(s) for name, s in re.findall(r"(\w+) ([\d.]+) s(?=,|$)", summary)}
+    report_path = root / "_build" / "report.json"
+    report_path.unlink(missing_ok=True)
+    seconds, ok, output = timed(command, root, log_dir / f"carebook-{executor}-{case}-{repeat}.log")
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    chapters = report.get("chapters", {})
+    done = {slug: c["seconds"] for slug, c in chapters.items() if c["status"] == "executed"}
+    steps = {name: step["seconds"] for name, step in report.get("steps", {}).items()}
     log = "" if ok else output[-3000:]
-    return Run("carebook", case, repeat, seconds, list(done), ok, load, steps=steps, chapter_seconds=done, log=log)
-
-
-def last_line(text: str, containing: str) -> str:
-    """The last line of `text` that contains `containing` ('' if none)."""
-    return next((line for line in reversed(text.splitlines()) if containing in line), "")
+    system = "carebook" if executor == "local" else f"carebook-{executor}"
+    return Run(system, case, repeat, seconds, list(done), ok, load, steps=steps, chapter_seconds=done, log=log)
 
 
 def run_stock(root: Path, case: str, repeat: int, log_dir: Path) -> Run:
@@ -185,6 +186,30 @@ def edit_csv(root: Path, table: str, row: str, column: str, delta: float) -> flo
     return new
 
 
+def edit_prose(root: Path, chapter: str, repeat: int) -> str:
+    """Add a sentence to the chapter's first paragraph of prose; returns the sentence."""
+    path = root / "book" / f"{chapter}.md"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    sentence = f"The benchmark added this sentence, edit {repeat + 1}."
+    fenced, previous = False, ""
+    for number, line in enumerate(lines):
+        if line.startswith(("```", ":::")):
+            fenced = not fenced if line.strip() in ("```", ":::") or not fenced else fenced
+        elif not fenced and previous == "" and line[:1].isupper() and number > 10:
+            end = next(i for i in range(number, len(lines)) if i + 1 == len(lines) or not lines[i + 1].strip())
+            lines[end] = f"{lines[end]} {sentence}"  # at the end of the paragraph, after its last full stop
+            break
+        previous = line.strip()
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return sentence
+
+
+def edit_build_code(root: Path, repeat: int) -> None:
+    """Add a comment to the HTML step's own code (the scratch copy's carebook/html.py)."""
+    path = root / "carebook" / "html.py"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n# benchmark edit {repeat + 1}\n", encoding="utf-8")
+
+
 def readers_of(root: Path, table: str) -> list[str]:
     """The chapters whose source loads `table` (read from the sources, not from our cache's records)."""
     pattern = re.compile(rf"data\.(load|fact)\(\s*['\"]{re.escape(table)}['\"]")
@@ -206,7 +231,13 @@ def page_shows(root: Path, page: str, needle: str) -> bool:
 
 
 def run_case(
-    name: str, roots: dict[str, Path], order: tuple[str, ...], repeat: int, logs: Path, check: str = ""
+    name: str,
+    roots: dict[str, Path],
+    order: tuple[str, ...],
+    repeat: int,
+    logs: Path,
+    check: str = "",
+    page: str = DATA_EDIT_PAGE,
 ) -> list[Run]:
     """Time case `name` once for each system, in `order`; with `check`, note whether the edited page shows it."""
     runs = []
@@ -214,7 +245,7 @@ def run_case(
         runner = run_carebook if system == "carebook" else run_stock
         run = runner(roots[system], name, repeat, logs)
         if check:
-            run.shows_new_value = page_shows(roots[system], DATA_EDIT_PAGE, check)
+            run.shows_new_value = page_shows(roots[system], page, check)
         runs.append(run)
         report_run(run)
     return runs
@@ -239,6 +270,11 @@ def compare(repeats: int, work: Path, bundle: bytes, pdf: bool) -> tuple[list[Ru
         for root in roots.values():
             edit_code_cell(root, CODE_EDIT_CHAPTER, repeat)
         runs += run_case("edit-code", roots, order, repeat, logs)
+        sentences = {s: edit_prose(r, CODE_EDIT_CHAPTER, repeat) for s, r in roots.items()}
+        runs += run_case("edit-prose", roots, order, repeat, logs, check=sentences["carebook"], page=CODE_EDIT_CHAPTER)
+        for root in roots.values():
+            edit_build_code(root, repeat)
+        runs += run_case("edit-build-code", roots, order, repeat, logs)
         built = all(page_shows(r, DATA_EDIT_PAGE, "") for r in roots.values())  # "" is in any page that exists
         new_values = {s: edit_csv(r, **DATA_EDIT) for s, r in roots.items()}
         needle = value_needle(DATA_EDIT["column"], new_values["carebook"])
@@ -357,6 +393,12 @@ def scaling(sizes: list[int], repeats: int, work: Path, bundle: bytes) -> list[R
                 for case in ("clean", "noop"):
                     run = runner(root, case, repeat, work / "logs" / f"scale-{size}")
                     run.case = f"{case}-{size}"
+                    runs.append(run)
+                    report_run(run)
+                if system == "carebook":  # the same book on a Dask LocalCluster, from a clean build folder
+                    shutil.rmtree(root / "_build")
+                    run = run_carebook(root, "clean", repeat, work / "logs" / f"scale-{size}", executor="dask")
+                    run.case = f"clean-{size}"
                     runs.append(run)
                     report_run(run)
                 shutil.rmtree(root)
@@ -570,6 +612,22 @@ def targets(runs: list[Run], facts: dict) -> list[tuple[str, bool, str]]:
             "; ".join(f"{','.join(sorted(r.executed))} / shows: {r.shows_new_value}" for r in data_runs),
         ),
         (
+            "Edited prose: zero executed, the page shows the sentence, at most 0.7x stock",
+            bool(ours["edit-prose"])
+            and all(not r.executed and r.shows_new_value for r in ours["edit-prose"])
+            and median(ours["edit-prose"]) / median(stock["edit-prose"]) <= 0.7,
+            f"{ratio_text(runs, 'edit-prose')}; "
+            + "; ".join(f"{len(r.executed)} executed / shows: {r.shows_new_value}" for r in ours["edit-prose"]),
+        ),
+        (
+            "Edited html.py: zero executed and the site rebuilt",
+            bool(ours["edit-build-code"])
+            and all(not r.executed and "html" in r.steps and r.steps["html"] > 0 for r in ours["edit-build-code"]),
+            "; ".join(
+                f"{len(r.executed)} executed / html {r.steps.get('html', 0):.1f} s" for r in ours["edit-build-code"]
+            ),
+        ),
+        (
             "Stock, edited data: zero executed and a stale page (expected of stock)",
             bool(stock["edit-data"]) and all(not r.executed and not r.shows_new_value for r in stock["edit-data"]),
             "; ".join(f"{len(r.executed)} executed / shows: {r.shows_new_value}" for r in stock["edit-data"]),
@@ -587,6 +645,7 @@ def scaling_rows(runs: list[Run], sizes: list[int]) -> list[dict]:
             for case in ("clean", "noop"):
                 row[f"{system}_{case}"] = median(select(runs, system, f"{case}-{size}"))
             row[f"{system}_load"] = statistics.mean(r.load for r in select(runs, system, f"clean-{size}") or [])
+        row["dask_clean"] = median(select(runs, "carebook-dask", f"clean-{size}"))
         rows.append(row)
     return rows
 
@@ -654,8 +713,8 @@ def markdown(runs, facts, scale_runs, sizes, floor, machine, args) -> str:
             "(an empty cache, so everything is executed).",
             "",
             "| Chapters | carebook clean s | stock clean s | ratio | carebook no-op s | stock no-op s | ratio "
-            "| load before the clean builds (carebook, stock) |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| load before the clean builds (carebook, stock) | carebook --executor dask clean s | dask / local |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         rows = scaling_rows(scale_runs, sizes)
         for row in rows:
@@ -663,7 +722,8 @@ def markdown(runs, facts, scale_runs, sizes, floor, machine, args) -> str:
                 f"| {row['chapters']} | {row['carebook_clean']:.1f} | {row['stock_clean']:.1f} | "
                 f"{row['carebook_clean'] / row['stock_clean']:.2f} | {row['carebook_noop']:.1f} | "
                 f"{row['stock_noop']:.1f} | {row['carebook_noop'] / row['stock_noop']:.2f} | "
-                f"{row['carebook_load']:.1f}, {row['stock_load']:.1f} |"
+                f"{row['carebook_load']:.1f}, {row['stock_load']:.1f} | {row['dask_clean']:.1f} | "
+                f"{row['dask_clean'] / row['carebook_clean']:.2f} |"
             )
         loads = [row[f"{s}_load"] for row in rows for s in SYSTEMS]
         if loads and max(loads) - min(loads) > 1:

@@ -143,6 +143,9 @@ class _BackgroundBundle:
         send.close()
 
     def _child(self, send) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
         os.nice(10)  # the chapters come first: the bundle takes the cores they leave idle
         self.receive.close()  # else this copy of the reading end keeps a send to a parent that gave up blocked
         data = vega_bundle(self.build)  # writes the cache file before anything is sent

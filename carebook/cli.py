@@ -31,6 +31,8 @@ def parse_parameters(items: list[str], root: Path) -> dict[str, dict]:
     from carebook.errors import UsageError
     from carebook.params import chapter_parameters
 
+    if not items:
+        return {}
     known = chapter_parameters(root)
     found: dict[str, dict] = {}
     for chapter, assignment in items:

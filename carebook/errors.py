@@ -90,7 +90,7 @@ def translated():
         yield
     except PermissionError as exc:
         path = exc.filename or "a file"
-        raise NotWritable(f"permission denied: {path}", Place(file=str(path))) from exc
+        raise NotWritable("permission denied", Place(file=str(path))) from exc
     except UnicodeDecodeError as exc:
         raise ConfigInvalid(f"not valid UTF-8 ({exc.reason})", hint="save the file as UTF-8") from exc
     except yaml_error() as exc:

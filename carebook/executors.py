@@ -7,11 +7,14 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import multiprocessing
+import os
+import signal
 from collections.abc import Iterator
 
 from carebook.errors import UsageError
 
 KINDS = ("local", "threads", "dask")
+INTERRUPTED = 130
 
 
 class Pool:
@@ -44,14 +47,28 @@ def open_executor(kind: str, workers: int, scheduler: str | None, jobs: int) -> 
         raise UsageError(f"unknown executor {kind!r} (choose one of: {', '.join(KINDS)})")
     workers = max(1, min(workers, jobs))
     if kind == "local":
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        context = multiprocessing.get_context("fork")
+        pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_on_interrupt)
+        try:
             yield Pool(pool, workers, ahead=True, progress="print")
+        except BaseException:  # Ctrl-C or a failure here: drop the queued chapters rather than wait for them
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     elif kind == "threads":
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             yield Pool(pool, workers, ahead=False, progress="print")
     else:
         with _dask_client(scheduler, workers) as client:
             yield Pool(client.get_executor(), workers, ahead=False, progress="dask")
+
+
+def _quiet_on_interrupt() -> None:
+    """In a pool worker: Ctrl-C ends the worker at once, without a traceback (the build reports the interruption).
+
+    Its kernel notices that its parent has gone and stops too.
+    """
+    signal.signal(signal.SIGINT, lambda *_: os._exit(INTERRUPTED))
 
 
 @contextlib.contextmanager
@@ -64,7 +81,7 @@ def _dask_client(scheduler: str | None, workers: int):
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise UsageError("--executor dask needs dask.distributed: pip install dask distributed") from exc
-    from carebook.run import PROGRESS_TOPIC, say
+    from carebook.chapter import PROGRESS_TOPIC, say
 
     with contextlib.ExitStack() as stack:
         if scheduler:

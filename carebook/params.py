@@ -9,10 +9,11 @@ from carebook.errors import read_text
 from carebook.toc import chapters
 
 
-def declared(text: str) -> list[str]:
+def declared(text: str, name: str = "") -> list[str]:
     """The names assigned in a chapter's `parameters` cell (empty if it has none)."""
-    from carebook.run import read_chapter
+    from carebook.chapter import check_front_matter, read_chapter
 
+    check_front_matter(text, name)
     names = []
     for cell in read_chapter(text).cells:
         if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
@@ -24,4 +25,7 @@ def declared(text: str) -> list[str]:
 
 def chapter_parameters(root: Path) -> dict[str, list[str]]:
     """Each chapter's slug and its parameters, in toc order."""
-    return {page.slug: declared(read_text(page.path, root)) for page in chapters(root)}
+    return {
+        page.slug: declared(read_text(page.path, root), page.path.relative_to(root).as_posix())
+        for page in chapters(root)
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 FORMULA_STARTS = ("=", "+", "-", "@")
 BOM = b"\xef\xbb\xbf"
 HEADER_ROW = 1
+CAUSES = ("missing-cell", "extra-cell", "blank-row", "non-finite", "only-spaces")  # reported instead of their effects
 
 
 def _position(error, header: list[str], keys: dict[str, list[str]]) -> tuple[int, int]:
@@ -63,6 +65,13 @@ def _message(error, header: list[str], keys: dict[str, list[str]]) -> str:
             return f'column "{field}": "{cell}" looks like a spreadsheet formula (text must not start with = + - @)'
         case "no-rows":
             return "the table has a header but no data rows"
+        case "blank-row":
+            return "blank line: delete it (a table has no empty lines, not even at the end)"
+        case "non-finite":
+            raw = list(error.cells or [])[error.field_number - 1] if error.field_number else cell
+            return f'column "{field}": "{raw}" is not a finite number (no inf or NaN: leave out what is unknown)'
+        case "only-spaces":
+            return f'column "{field}": the cell holds only spaces (write the value, or leave the cell empty)'
         case "source-error" if "empty" in note:
             return "the file is empty: it needs a header row and at least one data row"
         case "scheme-error" if "No such file" in note:
@@ -123,6 +132,38 @@ def _checks():
         description = "The table has a header but no data rows."
         template = "The table has no data rows"
 
+    class NonFiniteError(errors.CellError):
+        type = "non-finite"
+        title = "Non-finite number"
+        description = "A number cell holds inf, infinity or NaN."
+        template = 'The cell "{cell}" in row "{rowNumber}" and field "{fieldName}" is not a finite number'
+
+    class OnlySpacesError(errors.CellError):
+        type = "only-spaces"
+        title = "Only spaces"
+        description = "A required text cell holds nothing but spaces."
+        template = 'The cell in row "{rowNumber}" and field "{fieldName}" holds only spaces'
+
+    class Finite(Check):
+        type = "non-finite"
+        Errors = [NonFiniteError]
+
+        def validate_row(self, row):
+            for field in row.fields:
+                value = row[field.name]
+                if field.type in ("number", "integer") and value is not None and not _finite(value):
+                    yield NonFiniteError.from_row(row, note="not finite", field_name=field.name)
+
+    class NotBlank(Check):
+        type = "only-spaces"
+        Errors = [OnlySpacesError]
+
+        def validate_row(self, row):
+            for field in row.fields:
+                value = row[field.name]
+                if field.type == "string" and isinstance(value, str) and value and not value.strip():
+                    yield OnlySpacesError.from_row(row, note="only spaces", field_name=field.name)
+
     class NoFormulas(Check):
         type = "no-formulas"
         Errors = [NoFormulasError]
@@ -149,7 +190,43 @@ def _checks():
             if not self.rows:
                 yield NoRowsError(note="no data rows")
 
-    return [NoFormulas(), HasRows()]
+    return [NoFormulas(), HasRows(), Finite(), NotBlank()]
+
+
+def _finite(value) -> bool:
+    """False for infinity and NaN (which a number parser accepts), True for any other parsed number."""
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True  # not a number at all: the type check reports it
+
+
+def _file_lines(path: Path) -> dict[int, int]:
+    """Frictionless's row number (header = 1) -> the line of the file where that record starts."""
+    import csv
+
+    lines = {}
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            start = 1
+            for number, _ in enumerate(reader, 1):
+                lines[number] = start
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    return lines
+
+
+def _delimiter_problem(res) -> str | None:
+    """'1:1: message' when the table's columns are separated by something other than commas, else None."""
+    res.infer()
+    control = res.dialect.get_control("csv") if res.dialect.has_control("csv") else None
+    delimiter = getattr(control, "delimiter", ",") or ","
+    if delimiter == ",":
+        return None
+    shown = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}.get(delimiter, repr(delimiter))
+    return f"1:1: columns are separated by {shown}, not commas: save the file as comma-separated (CSV)"
 
 
 def _relative(path: Path) -> str:
@@ -164,7 +241,10 @@ def _keys(schema: dict) -> dict[str, list[str]]:
 
 
 def problems(data_dir: Path) -> list[str]:
-    """Every problem in the data package under `data_dir`, one `path:row:column: message` line each."""
+    """Every problem in the data package under `data_dir`, one `path:line:column: message` line each.
+
+    Lines are the file's lines (a quoted cell may span several), not record numbers.
+    """
     from frictionless import Checklist, FrictionlessException, Package
 
     descriptor = data_dir / "datapackage.json"
@@ -177,6 +257,13 @@ def problems(data_dir: Path) -> list[str]:
     lines = []
     unreadable = set()
     for res in meta.get("resources", []):
+        schema = res.get("schema")
+        if isinstance(schema, str) and (data_dir / schema).is_file():
+            try:
+                json.loads((data_dir / schema).read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                where = f"{getattr(exc, 'lineno', 1)}:{getattr(exc, 'colno', 1)}"
+                return [f"{_relative(data_dir / schema)}:{where}: not valid JSON: {getattr(exc, 'msg', exc)}"]
         path = data_dir / res.get("path", "")
         problem = _encoding_problem(path) if path.is_file() else None
         if problem:
@@ -192,6 +279,11 @@ def problems(data_dir: Path) -> list[str]:
             continue
         res = package.get_resource(task.name)
         path = data_dir / res.path
+        delimiter = _delimiter_problem(res) if path.is_file() else None
+        if delimiter:
+            lines.append(f"{_relative(path)}:{delimiter}")
+            continue
+        file_lines = _file_lines(path) if path.is_file() else {}
         schema = res.schema.to_descriptor() if res.schema else {}
         header = [f["name"] for f in schema.get("fields", [])]
         if path.is_file():
@@ -199,11 +291,16 @@ def problems(data_dir: Path) -> list[str]:
             header = [h.strip('"') for h in first.split(",")] if first else header
         found = {}
         for error in task.errors:
-            found.setdefault(_position(error, header, _keys(schema)), []).append(error)
+            row, column = _position(error, header, _keys(schema))
+            found.setdefault((file_lines.get(row, row), column), []).append(error)
+        blank = {row for (row, _), errors in found.items() if any(e.type == "blank-row" for e in errors)}
         empty = any(e.type == "source-error" for errors in found.values() for e in errors)
         for (row, column), errors in sorted(found.items()):
-            # A short row also breaks "required"; an empty file also has no rows: report the cause once.
-            causes = [e for e in errors if e.type in ("missing-cell", "extra-cell")] or errors
+            # A short row also breaks "required"; an empty file also has no rows; a blank line also repeats the
+            # empty key; "NaN" is also below the minimum: report the cause once.
+            if row in blank and not any(e.type == "blank-row" for e in errors):
+                continue
+            causes = [e for e in errors if e.type in CAUSES] or errors
             for error in causes:
                 if not (empty and error.type == "no-rows"):
                     lines.append(f"{_relative(path)}:{row}:{column}: {_message(error, header, _keys(schema))}")

@@ -55,10 +55,21 @@ def built_pdf(built_book: Path) -> Path:
     return ROOT / "_build" / "pdf" / "joined-up.pdf"
 
 
+@pytest.fixture(scope="session")
+def vega_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build cache holding the vega bundle, made once per session (each small book would else bundle it again)."""
+    from carebook.build import vega_bundle
+
+    build = tmp_path_factory.mktemp("vega") / "_build"
+    vega_bundle(build)
+    return build / "cache"
+
+
 @pytest.fixture
-def minibook(tmp_path: Path) -> Path:
+def minibook(tmp_path: Path, vega_cache: Path) -> Path:
     """A copy of a two-chapter book: chapter `alpha` reads data/alpha.csv, chapter `beta` reads data/beta.csv."""
     target = tmp_path / "minibook"
     shutil.copytree(FIXTURES / "minibook", target)
     shutil.copytree(ROOT / "_static", target / "_static")
+    shutil.copytree(vega_cache, target / "_build" / "cache")
     return target

@@ -146,30 +146,7 @@ def test_a_failing_cell_under_dask_names_chapter_cell_and_line(minibook: Path):
     assert statuses(minibook)["beta"] == "failed"
 
 
-UNCLEAN = {
-    "stderr": ("import sys\nprint('oops', file=sys.stderr)", "wrote to stderr: oops"),
-    "warning": ("import warnings\nwarnings.warn('careful')", "raised a warning: UserWarning: careful"),
-    "exit": ("import sys\nsys.exit(0)", "SystemExit"),
-    "output": ("print('x' * 5000)", "bytes of output, over the limit of 1,000 bytes"),
-    "timeout": ("import time\ntime.sleep(30)", "the cell ran for more than 3 s, the limit per cell"),
-    "dead-kernel": ("import os\nos._exit(1)", "the kernel died"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(UNCLEAN))
-def test_a_chapter_that_does_not_run_clean_fails_naming_the_cell(case: str, minibook: Path):
-    code, message = UNCLEAN[case]
-    line = add_cell(minibook / "book" / "beta.md", code)
-    env = {"CAREBOOK_OUTPUT_LIMIT": "1000", "CAREBOOK_CELL_TIMEOUT": "3"}
-    done = carebook("build", cwd=minibook, env=env)
-    assert done.returncode == 1, done.stdout
-    failure = next((ln for ln in done.stderr.splitlines() if ln.startswith("book/beta.md:")), done.stderr)
-    assert re.match(rf"book/beta\.md:{line}(\+\d)?: chapter 'beta', code cell 3: ", failure) or failure.startswith(
-        f"book/beta.md:{line + 1}: chapter 'beta', code cell 3: "
-    ), failure
-    assert message in failure
-    assert "Traceback" not in done.stderr
-    assert not (minibook / "_build" / "html").exists(), "nothing is published"
+# Chapters that do not run clean (stderr, warnings, sys.exit, output, timeout, dead kernel): tests/corpus/cell-*.
 
 
 def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
@@ -209,3 +186,44 @@ def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
         differing = [path for path in fresh if incremental[path] != fresh[path]]
         assert not differing, f"{name}: files differ from a clean build: {differing}"
     assert "zebra" in (minibook / "_build" / "html" / "searchindex.js").read_text()
+
+
+def test_an_external_dask_scheduler_gives_the_same_site(minibook: Path, tmp_path: Path):
+    pytest.importorskip("distributed")
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    elsewhere = tmp_path / "workers"  # the workers start in another folder than the book
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": elsewhere, "env": env}
+    scheduler = subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "2", "--no-dashboard"], **quiet
+    )
+    try:
+        local = tmp_path / "local"
+        done = carebook("--build-dir", str(local), "build", cwd=minibook, env=EPOCH)
+        assert done.returncode == 0, done.stderr
+        remote = tmp_path / "remote"
+        args = ("--build-dir", str(remote), "build", "--executor", "dask", "--scheduler", address)
+        done = carebook(*args, cwd=minibook, env=EPOCH)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "running  alpha" in done.stdout, "progress lines come back from the workers"
+        reads = {slug: c["reads"] for slug, c in json.loads((remote / "report.json").read_text())["chapters"].items()}
+        local_reads = {
+            slug: c["reads"] for slug, c in json.loads((local / "report.json").read_text())["chapters"].items()
+        }
+        assert reads == local_reads
+        assert site(remote) == site(local)
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(timeout=30)
