@@ -71,10 +71,11 @@ def cited_author(author: str, title: str, kind: str) -> str:
 
 
 def works_from_sources(frame) -> list[Work]:
-    """Works from data/sources.csv rows (a DataFrame indexed by id, dates parsed)."""
+    """Works from data/sources.csv rows (a DataFrame indexed by id, dates parsed; only title is required)."""
     works = []
     for key, src in frame.iterrows():
         date, precision = src.get("date"), str(src.get("date_precision") or "")
+        title = str(src["title"])
         dated = date is not None and date == date  # NaT is not equal to itself
         order = (
             date.month if dated and precision in ("month", "day") else 0,
@@ -83,10 +84,10 @@ def works_from_sources(frame) -> list[Work]:
         works.append(
             Work(
                 str(key),
-                cited_author(str(src["author"]), str(src["title"]), str(src["kind"])),
+                cited_author(str(src.get("author", title)), title, str(src.get("kind", ""))),
                 str(date.year) if dated else "",
                 order,
-                str(src["title"]),
+                title,
             )
         )
     return works

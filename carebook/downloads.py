@@ -16,7 +16,7 @@ DROPPED = ("note",)
 def labels(data_dir: Path) -> dict[str, str]:
     """Each source id's citation as readers see it: 'Keeble et al. (2019)'."""
     frame = pd.read_csv(data_dir / "sources.csv", dtype=str, keep_default_na=False, na_values=[""])
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d") if "date" in frame.columns else pd.NaT
     works = citations.works_from_sources(frame.set_index("id"))
     years = citations.year_labels(works)
     return {work.key: f"{work.author} ({years[work.key]})" for work in works}
