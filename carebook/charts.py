@@ -97,7 +97,7 @@ def source_line(source_ids: Sequence[str], table: str | None = None) -> str:
     if unknown:
         raise ValueError(f"unknown source id(s) {', '.join(map(repr, unknown))}: add them to data/sources.csv")
     if len(source_ids) > MAX_FOOTER_SOURCES and table:
-        return f"Sources: the documents named in each row of {table}.csv."
+        return "Sources: the documents named in each row of the data."
     from carebook import prose
 
     parts = [f"{prose.cite(sid)}, {registry.loc[sid, 'short_title']}" for sid in source_ids]
@@ -164,7 +164,7 @@ class Figure:
         if self.table:
             link = (
                 f'<p class="carebook-download"><a href="../_static/data/{self.table}.csv" download>'
-                f"Download the data behind this chart ({self.table}.csv)</a></p>"
+                f"Download the data behind this chart (CSV)</a></p>"
             )
         return (
             f'<div class="carebook-chart"><div id="{self.id}" class="{VIS_CLASS}" '
@@ -322,7 +322,7 @@ class Table:
         """The table with a filter box (wired by _static/carebook.js) and the source line."""
         body = self.frame.to_html(index=False, border=0, classes="carebook-table", escape=True)
         link = (
-            f' <a href="../_static/data/{self.table}.csv" download>Download {self.table}.csv</a>' if self.table else ""
+            f' <a href="../_static/data/{self.table}.csv" download>Download the data behind this table (CSV)</a>' if self.table else ""
         )
         return (
             f'<div class="carebook-filterable"><label>Filter rows: <input type="search" class="carebook-filter" '
