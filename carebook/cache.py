@@ -93,11 +93,18 @@ class Manifest:
             return False
         return not changed_reads(root, record.get("reads", {}))
 
-    def write(self, run_key: str, reads: dict[str, str], seconds: float) -> None:
-        """Record a good run: its key, the hash of every file it read (taken when read), and its time."""
+    def write(self, run_key: str, reads: dict[str, str], seconds: float, text_key: str = "") -> None:
+        """Record a good run: its key, the hash of every file it read (taken when read), its time, its text's stamp."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         record = {"key": run_key, "reads": dict(sorted(reads.items())), "seconds": round(seconds, 2)}
+        record["text_key"] = text_key
         self.path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+
+    def restamp(self, text_key: str) -> None:
+        """After a prose edit was merged: the stamp of the chapter's whole text, so the next build need not parse it."""
+        record = self.read()
+        if record and record.get("text_key") != text_key:
+            self.write(record["key"], record["reads"], record["seconds"], text_key)
 
     def clear(self) -> None:
         """Forget the chapter (after a failed run: a failure is never recorded as good)."""

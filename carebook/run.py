@@ -80,7 +80,8 @@ class Planned:
     job: ChapterJob
     output: Path
     key: str
-    notebook: object  # the chapter read as a notebook (for merging prose)
+    notebook: object  # the chapter read as a notebook (for merging prose); None when its text is unchanged
+    text_key: str = ""  # the whole text's stamp: while it matches, the chapter is not even parsed
 
 
 def plan(root: Path, build: Path, parameters: dict[str, dict], force: bool = False):
@@ -89,17 +90,24 @@ def plan(root: Path, build: Path, parameters: dict[str, dict], force: bool = Fal
     data_dir = str(root / "data")
     limit = int(os.environ.get("CAREBOOK_OUTPUT_LIMIT", OUTPUT_LIMIT))
     timeout = int(os.environ.get("CAREBOOK_CELL_TIMEOUT", CELL_TIMEOUT))
+    environment = cache.digest(cache.file_hash(lock), cache.code_hash(cache.KERNEL_CODE))
     to_run, cached = [], []
     for page in chapters(root):
         text = read_text(page.path, root)
-        check_front_matter(text, relative(page.path, root))
         params = parameters.get(page.slug, {})
+        job = ChapterJob(page.slug, relative(page.path, root), text, params, str(root), data_dir, timeout, limit)
+        output = build / "executed" / f"{page.slug}.ipynb"
+        manifest = cache.Manifest(build / "cache", page.slug)
+        record = manifest.read() or {}
+        text_key = cache.digest(text, json.dumps(params, sort_keys=True), environment)
+        if not force and record.get("text_key") == text_key and manifest.is_fresh(record["key"], output, root):
+            cached.append(Planned(page, job, output, record["key"], None, text_key))  # a no-op: nothing to parse
+            continue
+        check_front_matter(text, job.source)
         notebook = read_chapter(text)
         key = cache.chapter_key(code_cells(notebook), notebook.metadata.get("kernelspec", {}), params, lock)
-        job = ChapterJob(page.slug, relative(page.path, root), text, params, str(root), data_dir, timeout, limit)
-        item = Planned(page, job, build / "executed" / f"{page.slug}.ipynb", key, notebook)
-        fresh = cache.Manifest(build / "cache", page.slug).is_fresh(key, item.output, root)
-        (cached if fresh and not force else to_run).append(item)
+        item = Planned(page, job, output, key, notebook, text_key)
+        (cached if manifest.is_fresh(key, output, root) and not force else to_run).append(item)
     return longest_first(to_run, build), cached
 
 
@@ -118,14 +126,17 @@ def write_if_changed(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def reuse(item: Planned) -> None:
-    """Bring the cached notebook up to the chapter's current prose (a no-op when the prose is unchanged)."""
+def reuse(item: Planned, build: Path) -> None:
+    """Bring the cached notebook up to the chapter's current prose (nothing to do when its text is unchanged)."""
     import nbformat
 
+    if item.notebook is None:
+        return
     cached = json.loads(item.output.read_text(encoding="utf-8"))
     merged = merge_prose(cached, item.notebook)
     if merged != cached:
         write_if_changed(item.output, nbformat.writes(nbformat.from_dict(merged)))
+    cache.Manifest(build / "cache", item.page.slug).restamp(item.text_key)
 
 
 def run_chapters(
@@ -148,7 +159,7 @@ def run_chapters(
     to_run, cached = plan(root, build, parameters or {}, force)
     outcomes = []
     for item in cached:
-        reuse(item)
+        reuse(item, build)
         reads = sorted((cache.Manifest(build / "cache", item.page.slug).read() or {}).get("reads", {}))
         outcomes.append(Outcome(item.page.slug, "cached", reads=reads))
         say(item.page.slug, "cached")
@@ -196,6 +207,6 @@ def record(root: Path, build: Path, item: Planned, result: ChapterResult) -> Out
             f"in {result.seconds:.1f} s; not cached: {', '.join(changed)} changed while it ran",
         )
     else:
-        manifest.write(item.key, result.reads, result.seconds)
+        manifest.write(item.key, result.reads, result.seconds, item.text_key)
         say(item.page.slug, "executed", f"in {result.seconds:.1f} s")
     return outcome

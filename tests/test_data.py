@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import re
 
 import pandas as pd
 import pytest
 from conftest import ROOT
 
-from carebook import data, prose
+from carebook import data, prose, reads
 
 
 def bib_entries() -> dict[str, str]:
@@ -45,12 +47,20 @@ def test_load_types_columns_by_schema():
     assert str(sites["wave"].dtype) == "Int64"
 
 
-def test_load_records_each_file_read(tmp_path, monkeypatch):
+def test_load_records_each_file_read_with_the_hash_of_its_bytes(tmp_path, monkeypatch):
     deps = tmp_path / "deps"
-    monkeypatch.setenv(data.DEPS_ENV, str(deps))
+    monkeypatch.setenv(reads.DEPS_ENV, str(deps))
+    monkeypatch.setenv(reads.ROOT_ENV, str(ROOT))
+    data.package.cache_clear()  # the descriptor is read once per kernel: read it again here
     data.load("counts")
-    read = deps.read_text().split()
-    assert str((ROOT / "data" / "counts.csv").resolve()) in read
+    recorded = dict(line.split("\t") for line in deps.read_text().splitlines())
+    counts = (ROOT / "data" / "counts.csv").read_bytes()
+    assert recorded["data/counts.csv"] == hashlib.sha256(counts).hexdigest()
+    assert "data/datapackage.json" in recorded
+    descriptor = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    named = next(r["schema"] for r in descriptor["resources"] if r["name"] == "counts")
+    if isinstance(named, str):
+        assert f"data/{named}" in recorded
 
 
 def test_fact_names_table_and_id_when_missing():
