@@ -218,6 +218,10 @@ def house_colours(spec: dict) -> dict:
                 continue
             domain = scale.get("domain") or [value for value in mapping if value in set(values)]
             scale["domain"], scale["range"] = domain, [mapping[value] for value in domain]
+            for other in ("shape", "strokeDash", "size", "opacity"):  # the same field elsewhere: one legend
+                same = encoding.get(other)
+                if isinstance(same, dict) and same.get("field") == enc["field"]:
+                    same.setdefault("scale", {}).setdefault("domain", domain)
     return spec
 
 
