@@ -51,7 +51,7 @@
       config.legend = Object.assign({}, config.legend, { columns: Math.max(1, Math.floor(width / LEGEND_COLUMN)) });
     }
     if (tight) {
-      capLimits(out, NARROW_LABEL, tight - 2 * NARROW_LABEL);
+      capLimits(out, NARROW_LABEL, tight - NARROW_LABEL);
       rewrapTitle(out, Math.floor(tight / FOOTER_CHAR));
       config.axis = Object.assign({}, config.axis, { labelLimit: NARROW_LABEL });
       config.axisY = Object.assign({}, config.axisY, { labelLimit: NARROW_LABEL });
@@ -67,8 +67,8 @@
     return out;
   }
 
-  // In the narrow layout no axis label is longer than `label` pixels and no text mark than `text`
-  // (their full wording is in the tooltip and the data table).
+  // In the narrow layout no axis label is longer than `label` pixels and no text mark than `text`, unless
+  // its author wrapped it (their full wording is in the tooltip and the data table).
   function capLimits(spec, label, text) {
     (function walk(node) {
       if (!node || typeof node !== "object") return;
@@ -77,7 +77,7 @@
       if (x && x.axis && x.axis.labelAngle === 0 && (x.type === "nominal" || x.type === "ordinal")) {
         delete x.axis.labelAngle; // the narrow layout's slant (config.axisXDiscrete) instead
       }
-      if (node.mark && typeof node.mark === "object" && node.mark.type === "text") {
+      if (node.mark && typeof node.mark === "object" && node.mark.type === "text" && !node.mark.lineBreak) {
         node.mark.limit = Math.max(80, text);
       }
       Object.keys(node).forEach(function (key) {
