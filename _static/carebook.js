@@ -10,11 +10,12 @@
   var MENU_LABEL = "Save this chart as an image";
   var RESIZE_DELAY_MS = 250;
   var DEFAULT_PLOT = 640; // charts.WIDTH: the theme's plot width when a chart sets none
-  var MIN_PLOT = 120; // pixels: the narrowest a plot is drawn
+  var MIN_PLOT = 90; // pixels: the narrowest a plot is drawn
   var NARROW = 560; // a column narrower than this gets the narrow layout (shorter labels, legends in columns)
-  var NARROW_LABEL = 130; // pixels: the longest axis label in the narrow layout
+  var NARROW_LABEL = 110; // pixels: the longest axis label in the narrow layout
   var LEGEND_COLUMN = 150; // pixels per legend column in the narrow layout
   var FIT_TRIES = 3;
+  var FOOTER_CHAR = 6; // pixels per character of the 11 px source line under a chart
   var PDF_NAME = "joined-up.pdf"; // published into the site by `carebook pdf`
   var COARSE = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var drawn = [];
@@ -50,8 +51,12 @@
       config.legend = Object.assign({}, config.legend, { columns: Math.max(1, Math.floor(width / LEGEND_COLUMN)) });
     }
     if (tight) {
+      capLimits(out, NARROW_LABEL, tight - NARROW_LABEL);
+      rewrapTitle(out, Math.floor(tight / FOOTER_CHAR));
       config.axis = Object.assign({}, config.axis, { labelLimit: NARROW_LABEL });
       config.axisY = Object.assign({}, config.axisY, { labelLimit: NARROW_LABEL });
+      // categories along the bottom slant rather than collide or drop out
+      config.axisXDiscrete = Object.assign({}, config.axisXDiscrete, { labelAngle: -35, labelAlign: "right", labelLimit: 170 });
       config.legend = Object.assign({}, config.legend, {
         orient: "bottom",
         direction: "horizontal",
@@ -62,17 +67,48 @@
     return out;
   }
 
+  // In the narrow layout no axis label is longer than `label` pixels and no text mark than `text`, unless
+  // its author wrapped it (their full wording is in the tooltip and the data table).
+  function capLimits(spec, label, text) {
+    (function walk(node) {
+      if (!node || typeof node !== "object") return;
+      if (node.axis && typeof node.axis === "object" && node.axis.labelLimit > label) node.axis.labelLimit = label;
+      var x = node.encoding && node.encoding.x;
+      if (x && x.axis && x.axis.labelAngle === 0 && (x.type === "nominal" || x.type === "ordinal")) {
+        delete x.axis.labelAngle; // the narrow layout's slant (config.axisXDiscrete) instead
+      }
+      if (node.mark && typeof node.mark === "object" && node.mark.type === "text" && !node.mark.lineBreak) {
+        node.mark.limit = Math.max(80, text);
+      }
+      Object.keys(node).forEach(function (key) {
+        if (key !== "datasets" && typeof node[key] === "object") walk(node[key]);
+      });
+    })(spec);
+  }
+
+  // The source line beneath a chart, wrapped again to the narrow width.
+  function rewrapTitle(spec, chars) {
+    var title = spec.title;
+    if (!title || !Array.isArray(title.text)) return;
+    var lines = [];
+    title.text.join(" ").split(/\s+/).forEach(function (word) {
+      var last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= chars) lines[last] += " " + word;
+      else lines.push(word);
+    });
+    title.text = lines;
+  }
+
   // On a touch screen a finger on a chart scrolls the page: no dragging or zooming of scales there.
   function forTouch(spec) {
     var out = copy(spec);
     (function walk(node) {
       if (!node || typeof node !== "object") return;
-      (Array.isArray(node.params) ? node.params : []).forEach(function (param) {
-        if (param.bind === "scales" && param.select && typeof param.select === "object") {
-          param.select.zoom = false;
-          param.select.translate = false;
-        }
-      });
+      if (Array.isArray(node.params)) {
+        // bound scales would also clip the marks to the plot: the chart is drawn as a still picture
+        node.params = node.params.filter(function (param) { return param.bind !== "scales"; });
+        if (!node.params.length) delete node.params;
+      }
       Object.keys(node).forEach(function (key) {
         if (key !== "datasets" && typeof node[key] === "object") walk(node[key]);
       });

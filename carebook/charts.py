@@ -234,16 +234,11 @@ def house_colours(spec: dict) -> dict:
                 continue
             domain = scale.get("domain") or [value for value in mapping if value in set(values)]
             scale["domain"], scale["range"] = domain, [mapping[value] for value in domain]
-            _same_domain(encoding, enc["field"], domain)
+            for other in ("shape", "strokeDash", "size", "opacity"):  # the same field elsewhere: one legend
+                same = encoding.get(other)
+                if isinstance(same, dict) and same.get("field") == enc["field"]:
+                    same.setdefault("scale", {}).setdefault("domain", domain)
     return spec
-
-
-def _same_domain(encoding: dict, field: str, domain: list) -> None:
-    """Give the other nominal channels of `field` (shape, say) the colour's domain, so their legends merge."""
-    for channel in ("shape", "strokeDash", "size", "opacity"):
-        enc = encoding.get(channel)
-        if isinstance(enc, dict) and enc.get("field") == field and enc.get("type") == "nominal":
-            enc.setdefault("scale", {}).setdefault("domain", domain)
 
 
 def house_interaction(spec: dict) -> dict:

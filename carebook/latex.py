@@ -134,7 +134,15 @@ def latex_overrides(stage: Path) -> dict:
         config, _ = get_final_config(
             user_yaml=stage / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=stage
         )
-    return {"extensions": [*config["extensions"], __name__]}
+    overrides = {"extensions": [*config["extensions"], __name__]}
+    base = config.get("html_baseurl")
+    elements = dict(config.get("latex_elements") or {})
+    if base and "maketitle" in elements:  # the title page names the web edition
+        elements["maketitle"] = elements["maketitle"].replace(
+            r"\carebookmaketitle{", r"\carebookmaketitle{Web edition: \url{" + base + r"}.\par ", 1
+        )
+        overrides["latex_elements"] = elements
+    return overrides
 
 
 def _post_transforms() -> tuple[type, ...]:

@@ -317,3 +317,184 @@ def test_filter_box_hides_rows(tab, site):
     assert not any(shown()), "rows that do not match stayed visible"
     box.fill("")
     assert all(shown()), "clearing the filter did not show every row"
+
+
+# --- every screen: a phone with touch, the wheel, taps, glossary previews, the self-test (issue 16) -----
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+MIN_LETTERING_PX = 10
+
+# Each chart's smallest lettering as drawn: its SVG font-size times the ratio of the SVG's rendered width
+# to its own width (a chart drawn wider than its column is scaled down, and its lettering with it).
+LETTERING = """() => [...document.querySelectorAll('.carebook-vis svg.marks')].map(svg => {
+    const own = +svg.getAttribute('width') || 1;
+    const ratio = svg.getBoundingClientRect().width / own;
+    const sizes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+        .map(t => ({text: t.textContent.slice(0, 40), px: parseFloat(getComputedStyle(t).fontSize) * ratio}));
+    sizes.sort((a, b) => a.px - b.px);
+    return {id: svg.closest('.carebook-vis').id, smallest: sizes[0] || null};
+})"""
+
+
+@dataclass(repr=False)
+class PhoneVisit:
+    """What one page looked like on a 390 px phone with touch."""
+
+    scroll_width: int
+    lettering: list[dict]
+    screenshot: Path
+
+
+@pytest.fixture(scope="module")
+def phone(site: str, browser, built_book: Path):
+    """phone(page name) -> PhoneVisit, each page loaded once at 390 x 844 with touch; screenshot saved."""
+    shots = built_book.parent / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    done: dict[str, PhoneVisit] = {}
+    context = browser.new_context(**PHONE, service_workers="block")
+    context.route("**/*", lambda route: route.continue_() if site in route.request.url else route.abort())
+
+    def load(name: str) -> PhoneVisit:
+        if name not in done:
+            page = context.new_page()
+            page.goto(f"{site}/{name}.html", wait_until="load")
+            wait_for_charts(page)
+            shot = shots / f"phone-{Path(name).name}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            done[name] = PhoneVisit(
+                page.evaluate("document.documentElement.scrollWidth"), page.evaluate(LETTERING), shot
+            )
+            page.close()
+        return done[name]
+
+    yield load
+    context.close()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
+def test_no_page_is_wider_than_a_phone(phone, page):
+    seen = phone(page.name)
+    assert seen.scroll_width <= PHONE["viewport"]["width"], f"{page.name} is {seen.scroll_width} px wide on a phone"
+    assert seen.screenshot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
+def test_chart_lettering_is_legible_on_a_phone(phone, page):
+    for chart in phone(page.name).lettering:
+        smallest = chart["smallest"]
+        assert smallest, f"{page.name} #{chart['id']} has no lettering"
+        assert smallest["px"] >= MIN_LETTERING_PX, (
+            f"{page.name} #{chart['id']}: {smallest['text']!r} is drawn {smallest['px']:.1f} px high on a phone"
+        )
+
+
+def test_phone_check_covers_charts(phone):
+    """Guards the check above against passing vacuously."""
+    assert sum(len(phone(page.name).lettering) for page in PAGES if page.is_notebook) >= 5
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
+def test_no_code_toggles_and_no_link_inside_a_link(tab, site, page):
+    tab.goto(f"{site}/{page.name}.html")
+    assert "Show code cell source" not in tab.inner_text("body"), f"{page.name} shows code toggles"
+    assert tab.locator("a a").count() == 0, f"{page.name} has a link inside a link"
+    assert tab.locator("div.cell_input, .cell .highlight-ipython3").count() == 0, f"{page.name} shows code cells"
+
+
+def test_each_chapter_links_how_it_was_computed(tab, site):
+    for page in (p for p in PAGES if p.is_notebook):
+        tab.goto(f"{site}/{page.name}.html")
+        links = tab.get_by_role("link", name="How this page was computed")
+        assert links.count() == 1, f"{page.name}: {links.count()} links to how the page was computed"
+        response = tab.request.get(links.first.evaluate("a => a.href"))
+        assert response.ok and "```{code-cell}" in response.text(), f"{page.name}: the link does not reach its code"
+
+
+def test_the_wheel_over_every_chart_scrolls_the_page(tab, site):
+    wheeled = 0
+    for page in (p for p in PAGES if p.is_notebook):
+        tab.goto(f"{site}/{page.name}.html")
+        wait_for_charts(tab)
+        for chart in tab.locator(".carebook-vis svg.marks").all():
+            chart.scroll_into_view_if_needed()
+            tab.evaluate("window.scrollBy(0, -100)")  # the chart below the top, the page free to scroll down
+            box = chart.bounding_box()
+            before = tab.evaluate("window.scrollY")
+            tab.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 200))
+            tab.mouse.wheel(0, 240)
+            tab.wait_for_function(f"window.scrollY !== {before}", timeout=2000)
+            wheeled += 1
+    assert wheeled >= 5, f"only {wheeled} charts tried"
+
+
+def test_a_zoomable_chart_has_a_reset_button(tab, site):
+    for page in (p for p in PAGES if p.is_notebook):
+        tab.goto(f"{site}/{page.name}.html")
+        wait_for_charts(tab)
+        if tab.locator("button.carebook-reset").count():
+            button = tab.get_by_role("button", name="Reset the view").first
+            button.click()
+            tab.wait_for_function("[...document.querySelectorAll('.carebook-vis svg.marks')].length > 0")
+            return
+    pytest.fail("no chart that can be dragged and zoomed has a reset button")
+
+
+def test_a_tap_on_a_chart_mark_shows_its_details(site, browser):
+    context = browser.new_context(**PHONE)
+    context.route("**/*", lambda route: route.continue_() if site in route.request.url else route.abort())
+    page = context.new_page()
+    try:
+        for chapter in (p for p in PAGES if p.is_notebook):
+            page.goto(f"{site}/{chapter.name}.html")
+            wait_for_charts(page)
+            marks = page.locator(".carebook-vis svg .mark-rect path, .carebook-vis svg .mark-symbol path")
+            if not marks.count():
+                continue
+            mark = marks.first
+            mark.scroll_into_view_if_needed()
+            mark.tap(force=True)
+            tip = page.locator("#vg-tooltip-element")
+            tip.wait_for(state="visible", timeout=3000)
+            assert tip.inner_text().strip(), "the details box is empty"
+            return
+        pytest.fail("no chart marks found to tap")
+    finally:
+        context.close()
+
+
+def test_glossary_terms_preview_their_definition_on_focus(tab, site):
+    tab.goto(f"{site}/book/legislation.html")
+    term = tab.locator("a.carebook-term").first
+    definition = term.get_attribute("data-definition")
+    assert definition and len(definition.split()) >= 3, "a glossary link carries no definition"
+    term.focus()
+    tip = tab.get_by_role("tooltip")
+    expect_visible(tip)
+    assert tip.inner_text().strip() == definition
+    assert term.get_attribute("aria-describedby") == tip.get_attribute("id")
+    tab.keyboard.press("Tab")
+    assert tip.is_hidden(), "the preview stays after focus moves on"
+
+
+def expect_visible(locator) -> None:
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible(timeout=2000)
+
+
+def test_the_self_test_gives_feedback_from_the_keyboard(tab, site):
+    for page in (p for p in PAGES[1:] if p.is_notebook):  # every chapter; the home page has none
+        tab.goto(f"{site}/{page.name}.html")
+        questions = tab.locator("section#check-your-understanding details")
+        assert questions.count() >= 2, f"{page.name}: no self-test questions"
+    box = tab.get_by_label("Your answer").first
+    box.focus()
+    tab.keyboard.type("My own answer")
+    tab.keyboard.press("Tab")  # to the model answer's summary
+    tab.keyboard.press("Enter")
+    details = tab.locator("section#check-your-understanding details").first
+    assert details.evaluate("d => d.open"), "Enter on the summary did not open the model answer"
+    feedback = tab.locator(".carebook-quiz-feedback").first
+    expect_visible(feedback)
+    assert "Compare your answer" in feedback.inner_text()
+    assert details.locator(".sd-summary-content").inner_text().strip(), "the model answer is empty"

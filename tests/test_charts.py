@@ -163,3 +163,69 @@ def test_layered_chart_shows_its_data():
     markup = ChartMarkup(fig.data_table())
     assert markup.tables == 1
     assert "<td>37</td>" in fig.data_table()
+
+
+# --- one colour per thing, and the wheel left to the page (issue 16) --------------------------
+
+
+def colour_scales(spec) -> list[dict]:
+    """Every colour channel of a spec: {field, domain, range}."""
+    found = []
+    for node in charts._dicts(spec):
+        enc = node.get("encoding", {}).get("color") if isinstance(node.get("encoding"), dict) else None
+        if isinstance(enc, dict) and "field" in enc:
+            scale = enc.get("scale", {})
+            found.append({"field": enc["field"], "domain": scale.get("domain"), "range": scale.get("range")})
+    return found
+
+
+def colours_by_value(spec) -> dict[str, str]:
+    pairs = {}
+    for scale in colour_scales(spec):
+        assert scale["domain"] and scale["range"], f"colour of {scale['field']} is not the book's: {scale}"
+        pairs.update(zip(scale["domain"], scale["range"], strict=True))
+    return pairs
+
+
+def test_the_same_vanguard_model_has_the_same_colour_in_every_chart(built_book: Path):
+    seen: dict[str, set[str]] = {}
+    models = set(charts.COLOURS["vanguard model"])
+    for page in chapters(ROOT):
+        for bundle in glued_charts(executed(built_book, page)).values():
+            markup = ChartMarkup("".join(bundle["text/html"]))
+            spec = json.loads(next(iter(markup.specs.values())))
+            for scale in colour_scales(spec):
+                if scale["domain"] and set(scale["domain"]) & models:
+                    for value, colour in zip(scale["domain"], scale["range"], strict=True):
+                        seen.setdefault(value, set()).add(colour)
+    assert len(seen) == len(models), f"vanguard models coloured in the charts: {sorted(seen)}"
+    assert all(len(colours) == 1 for colours in seen.values()), f"a model with two colours: {seen}"
+    assert len({next(iter(c)) for c in seen.values()}) == len(models), "two models share a colour"
+
+
+def test_figure_gives_known_things_the_books_colours_in_any_order():
+    first = pd.DataFrame({"model": ["UEC", "PACS"], "n": [1, 2]})
+    second = pd.DataFrame({"model": ["PACS", "MCP", "UEC"], "n": [3, 1, 2]})
+    specs = [
+        charts.Figure(alt.Chart(f).mark_bar().encode(x="model:N", y="n:Q", color="model:N"), ALT, [a_source()], None)
+        for f in (first, second)
+    ]
+    one, two = (colours_by_value(figure.spec) for figure in specs)
+    assert one["UEC"] == two["UEC"] and one["PACS"] == two["PACS"]
+    assert len(set(two.values())) == 3
+
+
+def test_unknown_values_keep_the_palette():
+    frame = pd.DataFrame({"thing": ["alpha", "beta"], "n": [1, 2]})
+    figure = charts.Figure(
+        alt.Chart(frame).mark_bar().encode(x="thing:N", y="n:Q", color="thing:N"), ALT, [a_source()], None
+    )
+    assert all(scale["range"] is None for scale in colour_scales(figure.spec))
+
+
+def test_a_zoomable_chart_zooms_only_with_shift():
+    figure = charts.Figure(a_chart().interactive(), ALT, [a_source()], None)
+    params = [p for node in charts._dicts(figure.spec) for p in node.get("params", []) if isinstance(p, dict)]
+    bound = [p for p in params if p.get("bind") == "scales"]
+    assert bound, "the interactive chart lost its zoom"
+    assert all(p["select"]["zoom"] == "wheel![event.shiftKey]" for p in bound)

@@ -332,3 +332,32 @@ def test_failed_builds_keep_the_last_pdf_and_say_why(minibook: Path):
     page.write_text(original, encoding="utf-8")
     assert carebook("pdf", cwd=minibook).returncode == 0
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+# --- print for readers (issue 16) ----------------------------------------------------------
+
+
+def test_no_build_commands_or_footnote_artefacts_in_the_pdf(built_pdf: Path):
+    text = pdf_text(built_pdf)
+    assert "carebook build" not in text, "a build command is printed in the PDF"
+    assert "carebook" not in squash(text).replace("carebookpdf", ""), "the build tool is named in the PDF"
+    stray = re.findall(r"Page \d+, \d+", text)
+    assert not stray, f"footnote marks printed as text: {stray[:5]}"
+
+
+def test_contents_list_sections_and_a_list_of_figures(built_pdf: Path):
+    front = pdf_pages(built_pdf)[:8]
+    contents = squash(" ".join(text for text in front if "Contents" in text))
+    assert squash("Two systems, two bodies of law") in contents, "the contents should list sections"
+    figures = next((text for text in front if "List of Figures" in text), "")
+    assert figures, "the PDF should have a list of figures"
+    captions = [caption for _, _, caption in figure_directives()]
+    listed = [c for c in captions if squash(ROLE.sub("", c).split(".")[0])[:30] in squash(figures)]
+    assert len(listed) >= len(captions) // 2, f"only {len(listed)} of {len(captions)} figures in the list of figures"
+
+
+def test_data_schema_is_a_compact_appendix(built_pdf: Path):
+    pages_ = pdf_pages(built_pdf)
+    start = next(i for i, text in enumerate(pages_) if re.search(r"The data behind the book", text) and i > 8)
+    end = next(i for i, text in enumerate(pages_) if i > start and re.search(r"^\s*Chapter \d+\s*$", text, re.M))
+    assert end - start <= 4, f"the data appendix takes {end - start} pages"
