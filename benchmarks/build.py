@@ -42,7 +42,7 @@ PYTHON = sys.executable
 JUPYTER_BOOK = str(Path(sys.executable).parent / "jupyter-book")
 COPY_IGNORE = shutil.ignore_patterns(".*", "_build", "__pycache__", "benchmarks", "tests")
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
-CELL_TIMEOUT = 600  # the same per-cell limit for both systems (carebook.run.CELL_TIMEOUT)
+CELL_TIMEOUT = 600  # the same per-cell limit for both systems (carebook.build.run.CELL_TIMEOUT)
 SOURCE = REPO  # the tree copied into each scratch folder (--source)
 
 # The edits of cases 3 and 4: a code cell of one chapter, and a value one chart shows.
@@ -56,7 +56,7 @@ CASES = {
     "noop": "No-op rebuild (nothing changed)",
     "edit-code": f"One code cell edited ({CODE_EDIT_CHAPTER})",
     "edit-prose": f"A sentence added to a paragraph ({CODE_EDIT_CHAPTER})",
-    "edit-build-code": "A comment added to carebook/html.py",
+    "edit-build-code": "A comment added to carebook/sphinxext/html.py",
     "edit-data": f"One data CSV edited ({DATA_EDIT['table']}.csv)",
     "pdf": "PDF after HTML",
 }
@@ -205,8 +205,8 @@ def edit_prose(root: Path, chapter: str, repeat: int) -> str:
 
 
 def edit_build_code(root: Path, repeat: int) -> None:
-    """Add a comment to the HTML step's own code (the scratch copy's carebook/html.py)."""
-    path = root / "carebook" / "html.py"
+    """Add a comment to the HTML step's own code (the scratch copy's carebook/sphinxext/html.py)."""
+    path = root / "carebook" / "sphinxext" / "html.py"
     path.write_text(path.read_text(encoding="utf-8") + f"\n# benchmark edit {repeat + 1}\n", encoding="utf-8")
 
 
@@ -456,7 +456,8 @@ print(json.dumps({"init": init, "charts": charts, "seconds": seconds}))
 SPHINX_PROFILE_SCRIPT = """
 import cProfile, json, pstats, sys, tempfile, time
 from pathlib import Path
-from carebook import build, sphinx
+from carebook import build
+from carebook.build import sphinx
 
 root = Path(sys.argv[1])
 target = build.prepare(root, root / "_build", {}, False, None, build.Report())  # all cached: stages only

@@ -28,8 +28,8 @@ def parse_parameters(items: list[str], root: Path) -> dict[str, dict]:
     """
     import yaml
 
+    from carebook.build.params import chapter_parameters
     from carebook.errors import UsageError
-    from carebook.params import chapter_parameters
 
     if not items:
         return {}
@@ -104,7 +104,7 @@ def cmd_pdf(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_validate(args: argparse.Namespace, root: Path) -> int:
     """Validate a data folder; print one line per problem."""
-    from carebook import validate
+    from carebook.build import validate
 
     data_dir = Path(args.data_dir) if args.data_dir else root / "data"
     problems = validate.problems(data_dir)
@@ -119,7 +119,7 @@ def cmd_validate(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_check(args: argparse.Namespace, root: Path) -> int:
     """Re-execute every chapter and compare its outputs with the committed record."""
-    from carebook import check
+    from carebook.build import check
 
     differences = check.check(root, args.build_dir, workers=args.jobs)
     for line in differences:
@@ -136,7 +136,7 @@ def cmd_check(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_lock(args: argparse.Namespace, root: Path) -> int:
     """Re-execute every chapter and rewrite the output record."""
-    from carebook import check
+    from carebook.build import check
 
     path = check.lock(root, args.build_dir, workers=args.jobs)
     print(f"wrote {path.relative_to(root)}")

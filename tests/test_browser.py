@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import ROOT, need
 
-from carebook.toc import pages
+from carebook.build.toc import pages
 
 pytestmark = [pytest.mark.build, pytest.mark.browser]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import ROOT, carebook
 
-from carebook.toc import chapters
+from carebook.build.toc import chapters
 
 
 def statuses(book: Path) -> dict[str, str]:

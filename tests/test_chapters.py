@@ -8,7 +8,7 @@ import jupytext
 import pytest
 from conftest import ROOT
 
-from carebook.toc import chapters
+from carebook.build.toc import chapters
 
 ALL = chapters(ROOT)
 CHAPTERS = [page for page in ALL if page.slug != "index"]  # the home page is not a teaching chapter

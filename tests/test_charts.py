@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 from carebook import charts, data
-from carebook.toc import chapters
+from carebook.build.toc import chapters
 
 RECORD = "application/papermill.record/"  # how myst-nb's glue stores a value's MIME bundle in the notebook
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

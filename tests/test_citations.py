@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from carebook import bibliography, citations, prose
+from carebook import citations, prose
+from carebook.sphinxext import bibliography
 
 
 def source_keys() -> list[str]:

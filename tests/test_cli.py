@@ -11,7 +11,8 @@ from pathlib import Path
 
 from conftest import carebook
 
-from carebook import edition, errors
+from carebook import errors
+from carebook.build import edition
 
 
 def test_ctrl_c_says_interrupted_and_exits_130(minibook: Path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import ROOT, carebook
 
-from carebook.toc import chapters
+from carebook.build.toc import chapters
 
 COVERAGE = re.compile(r"Covers events to (\w+ \d{4}); sources published to (\w+ \d{4})\.")
 

@@ -61,7 +61,7 @@ def test_each_step_reruns_exactly_what_its_inputs_say(minibook: Path):
     assert statuses(minibook) == {"alpha": "cached", "beta": "executed"}
 
     # an edit to the HTML step's own code runs no chapter and rebuilds the site
-    html_code = minibook / "carebook" / "html.py"
+    html_code = minibook / "carebook" / "sphinxext" / "html.py"
     html_code.write_text(html_code.read_text() + "\n# a comment\n")
     build(minibook)
     assert statuses(minibook) == {"alpha": "cached", "beta": "cached"}

@@ -19,8 +19,8 @@ import pytest
 import yaml
 from conftest import ROOT, carebook, need
 
-from carebook.edition import edition
-from carebook.toc import pages
+from carebook.build.edition import edition
+from carebook.build.toc import pages
 
 pytestmark = pytest.mark.pdf
 

@@ -19,8 +19,8 @@ from conftest import ROOT, carebook
 from markdown_it import MarkdownIt
 
 from carebook import charts, prose
+from carebook.build.toc import chapters
 from carebook.provenance import MIME, ProvenanceError, record
-from carebook.toc import chapters
 
 GLUE_MD = re.compile(r"\{glue:md\}`([^`]+)`")
 UNIT_SCALE = {"GBP_billion": 1e9, "GBP_million": 1e6, "GBP": 1}

@@ -81,7 +81,7 @@ def test_bad_data_stops_the_build_before_any_chapter(minibook: Path):
 
 
 def test_unchanged_data_is_not_validated_again(tmp_path: Path):
-    from carebook import validate
+    from carebook.build import validate
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)

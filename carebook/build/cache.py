@@ -7,12 +7,27 @@ import hashlib
 import json
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # carebook/: the lists below are relative to it
 # What a chapter's kernel imports from carebook: an edit to these re-runs chapters (cli.py or html.py: no).
-KERNEL_CODE = ("__init__.py", "data.py", "prose.py", "charts.py", "reads.py", "provenance.py", "citations.py", "markup.py")
+KERNEL_CODE = (
+    "__init__.py",
+    "data.py",
+    "prose.py",
+    "charts.py",
+    "reads.py",
+    "provenance.py",
+    "citations.py",
+    "markup.py",
+)
 # What the Sphinx steps run: an edit to these rebuilds the site (and the PDF) without running a chapter.
-HTML_CODE = ("html.py", "sphinx.py", "figurelinks.py", "bibliography.py", "citations.py")
-PDF_CODE = ("html.py", "sphinx.py", "latex.py", "figurelinks.py", "bibliography.py", "citations.py")
+HTML_CODE = (
+    "sphinxext/html.py",
+    "build/sphinx.py",
+    "sphinxext/figurelinks.py",
+    "sphinxext/bibliography.py",
+    "citations.py",
+)
+PDF_CODE = (*HTML_CODE, "sphinxext/latex.py")
 MISSING = "missing"
 
 

@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from carebook.edition import Edition
+from carebook.build.edition import Edition
 from carebook.markup import markdown_text
 
 DATA_MARKER = "<!-- carebook:data-tables -->"
@@ -36,8 +36,8 @@ GLUE_PREFIX = "application/papermill.record/"
 def figure_uses(root: Path, executed: Path) -> dict[str, list[tuple[str, str]]]:
     """Where the chapters show each data row: {'table:id' (or 'table:' for a count of its rows): [(chapter page,
     glue name), ...]}, read from the provenance records glued in the executed chapters."""
+    from carebook.build.toc import pages
     from carebook.provenance import MIME
-    from carebook.toc import pages
 
     uses: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for page in pages(root):
@@ -190,7 +190,7 @@ def parameters(root: Path) -> str:
     """Markdown (web edition only) listing each chapter's parameters cell and how to re-run it with other values."""
     import re
 
-    from carebook.toc import chapters
+    from carebook.build.toc import chapters
 
     lines = ["`````{only} html"]
     for page in chapters(root):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from carebook.chapter import ChapterJob, ChapterResult, line_in_cell, place, read_chapter, reporter, versions
+from carebook.build.chapter import ChapterJob, ChapterResult, line_in_cell, place, read_chapter, reporter, versions
 
 SLOW_CELL = 30  # seconds after which the build says which cell is still running
 ERROR_BANNER = "papermill-error-cell-tag"

@@ -1,5 +1,5 @@
 """Execute the chapters that need it: plan against the cache, merge prose edits into cached outputs, hand the
-rest to an executor (carebook.executors) as pure jobs (carebook.job), and record what each read."""
+rest to an executor (carebook.build.executors) as pure jobs (carebook.build.job), and record what each read."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook import cache
-from carebook.chapter import (
+from carebook.build import cache
+from carebook.build.chapter import (
     CELL_TIMEOUT,
     INJECTED,
     OUTPUT_LIMIT,
@@ -22,9 +22,9 @@ from carebook.chapter import (
     relative,
     say,
 )
+from carebook.build.job import execute_chapter
+from carebook.build.toc import Page, chapters
 from carebook.errors import ExecutionFailed, read_text
-from carebook.job import execute_chapter
-from carebook.toc import Page, chapters
 
 __all__ = ["CELL_TIMEOUT", "ExecutionFailed", "OUTPUT_LIMIT", "relative", "run_chapters"]
 
@@ -154,7 +154,7 @@ def run_chapters(
 
     `meanwhile` is called once all chapters are handed to the workers, to do other work while they run.
     """
-    from carebook import executors
+    from carebook.build import executors
 
     to_run, cached = plan(root, build, parameters or {}, force)
     outcomes = []

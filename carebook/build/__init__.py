@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook import cache, run, sphinx, stage, validate
-from carebook.edition import edition
+from carebook.build import cache, edition, run, sphinx, stage, validate
 from carebook.errors import DataInvalid
 
 PDF_NAME = "joined-up"
@@ -233,7 +232,7 @@ def prepare(
             )
         target = build / "stage"
         with Timer(report, "stage"):
-            stage.stage(root, build, target, edition(root), bundle.result())
+            stage.stage(root, build, target, edition.edition(root), bundle.result())
     finally:
         bundle.abandon()
     _memoize_bibtex_plugins()
@@ -346,11 +345,11 @@ def output_pdf(root: Path, build: Path, target: Path, report: Report, force: boo
     """Build `build/pdf/joined-up.pdf` from the same executed chapters; a failure leaves the old PDF.
 
     Sphinx's LaTeX builder writes `.work/latex/joined-up.tex` (code cells left out, tables and the
-    bibliography arranged for print by carebook.latex); latexmk runs XeLaTeX on it. Any Sphinx
+    bibliography arranged for print by carebook.sphinxext.latex); latexmk runs XeLaTeX on it. Any Sphinx
     warning, LaTeX error, unresolved reference or missing glyph raises SphinxFailed before the
     published PDF is touched. Nothing is rebuilt when the staged pages and the print code are unchanged.
     """
-    from carebook import latex
+    from carebook.sphinxext import latex
 
     out = build / "pdf" / f"{PDF_NAME}.pdf"
     stamp = cache.Stamp(build / "cache" / "pdf.stamp")

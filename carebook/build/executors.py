@@ -81,7 +81,7 @@ def _dask_client(scheduler: str | None, workers: int):
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise UsageError("--executor dask needs dask.distributed: pip install dask distributed") from exc
-    from carebook.chapter import PROGRESS_TOPIC, say
+    from carebook.build.chapter import PROGRESS_TOPIC, say
 
     with contextlib.ExitStack() as stack:
         if scheduler:

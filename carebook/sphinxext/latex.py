@@ -10,7 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from carebook.sphinx import SphinxFailed
+from carebook.build.sphinx import SphinxFailed
 
 LATEX_TIMEOUT = 900  # seconds for the whole latexmk run
 BIBLIOGRAPHY_MARKER = "carebook_bibliography"  # attribute of the markers of the print build's transforms
@@ -115,7 +115,7 @@ def publish_pdf(pdf: Path, html: Path) -> None:
 
 
 # --- Sphinx extension for the LaTeX build -----------------------------------------------
-# `carebook.latex` is also a Sphinx extension, loaded for the LaTeX build only (see
+# `carebook.sphinxext.latex` is also a Sphinx extension, loaded for the LaTeX build only (see
 # `latex_overrides`), with post-transforms that arrange the book for print:
 # - bibliographies: Sphinx's LaTeX writer gathers every citation of the book into one list at its
 #   very end, so each chapter's "References" would be empty and the end list would repeat a source

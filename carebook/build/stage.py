@@ -11,11 +11,10 @@ from pathlib import Path
 
 import yaml
 
-from carebook import downloads
-from carebook import pages as generated
-from carebook.edition import Edition
+from carebook.build import downloads, generated
+from carebook.build.edition import Edition
+from carebook.build.toc import pages
 from carebook.errors import load_yaml, read_text
-from carebook.toc import pages
 
 HIDDEN_TAGS = ("remove-cell", "remove-input", "hide-input", "hide-cell", "show-input")
 VOLATILE_METADATA = ("papermill", "execution")

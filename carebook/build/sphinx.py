@@ -14,7 +14,7 @@ WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
 
 
-from carebook.errors import SphinxFailed  # noqa: E402 (re-exported for carebook.latex)
+from carebook.errors import SphinxFailed  # noqa: E402 (re-exported for carebook.sphinxext.latex)
 
 __all__ = ["SphinxFailed", "build"]
 

@@ -169,7 +169,7 @@ def _post_transforms() -> tuple[type, ...]:
 
     class FigureSourcesForPrint(SphinxPostTransform):
         """End each chapter of the PDF with a table of its figures' sources, from their provenance records
-        (before carebook.latex fits the book's tables, at 800)."""
+        (before carebook.sphinxext.latex fits the book's tables, at 800)."""
 
         default_priority = 790
         formats = ("latex",)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from carebook.build.toc import chapters
 from carebook.errors import read_text
-from carebook.toc import chapters
 
 
 def declared(text: str, name: str = "") -> list[str]:
     """The names assigned in a chapter's `parameters` cell (empty if it has none)."""
-    from carebook.chapter import check_front_matter, read_chapter
+    from carebook.build.chapter import check_front_matter, read_chapter
 
     check_front_matter(text, name)
     names = []

@@ -6,9 +6,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from carebook import run
+from carebook.build import run
+from carebook.build.toc import chapters
 from carebook.errors import NonDeterministic
-from carebook.toc import chapters
 
 RECORD = Path("book") / "outputs.lock"
 HEADER = (

@@ -1,0 +1,1 @@
+"""The Sphinx extensions the book loads (see extra_extensions in _config.yml)."""
