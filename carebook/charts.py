@@ -316,9 +316,8 @@ class Table:
     def html(self) -> str:
         """The table with a filter box (wired by _static/carebook.js) and the source line."""
         body = self.frame.to_html(index=False, border=0, classes="carebook-table", escape=True)
-        link = (
-            f' <a href="../_static/data/{self.table}.csv" download>Download the data behind this table (CSV)</a>' if self.table else ""
-        )
+        href = f"../_static/data/{self.table}.csv"
+        link = f' <a href="{href}" download>Download the data behind this table (CSV)</a>' if self.table else ""
         return (
             f'<div class="carebook-filterable"><label>Filter rows: <input type="search" class="carebook-filter" '
             f'aria-label="Filter the rows of this table"></label>{body}'
