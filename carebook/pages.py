@@ -60,7 +60,8 @@ def data_tables(root: Path) -> str:
         lines += ["````", "", "````{only} latex", f"{len(rows)} rows. Fields: {names}.", "````"]
         keys = sorted({row["source_id"] for row in rows if row.get("source_id")})
         if keys:
-            lines += ["", "Sources of its rows: " + "; ".join(f"{{cite:t}}`{key}`" for key in keys) + "."]
+            cited = "; ".join(f"{{cite:t}}`{key}`" for key in keys)
+            lines += ["", "````{only} html", f"Sources of its rows: {cited}.", "````"]  # print: the bibliography
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
