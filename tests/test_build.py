@@ -36,12 +36,15 @@ def test_glued_number_is_visible(built_book: Path):
     assert re.search(rf"chose {sites} .vanguard. sites", text), "the vanguard count should be glued into the prose"
 
 
-def test_code_is_collapsed_for_readers(built_book: Path):
+def test_code_is_removed_for_readers(built_book: Path):
+    """Pages show the outputs of code cells, never their source; one link per chapter leads to the code."""
     for page in chapters(ROOT):
         html = (built_book / f"{page.name}.html").read_text(encoding="utf-8")
-        cells = len(re.findall(r'<div class="cell[ "]', html))
-        collapsed = len(re.findall(r'<details class="[^"]*hide above-input', html))
-        assert cells > 0 and collapsed == cells, f"{page.name}: {collapsed} of {cells} code cells collapsed"
+        assert re.findall(r'<div class="cell[ "]', html), f"{page.name}: no cells (their outputs) on the page"
+        assert "cell_input" not in html and "Show code cell" not in html, f"{page.name}: code shown to readers"
+        assert html.count("How this page was computed") == 1, f"{page.name}: not one link to its code"
+        source = built_book / "_static" / "code" / f"{page.slug}.md"
+        assert source.read_text(encoding="utf-8") == page.path.read_text(encoding="utf-8")
 
 
 def test_cache_reruns_exactly_what_changed(minibook: Path):

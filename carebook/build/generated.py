@@ -147,7 +147,8 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
         lines += ["````", "", "````{only} latex", f"{len(rows)} rows. Fields: {names}.", "````"]
         keys = sorted({row["source_id"] for row in rows if row.get("source_id")})
         if keys:
-            lines += ["", "Sources of its rows: " + "; ".join(f"{{cite:t}}`{key}`" for key in keys) + "."]
+            cited = "; ".join(f"{{cite:t}}`{key}`" for key in keys)
+            lines += ["", "````{only} html", f"Sources of its rows: {cited}.", "````"]  # print: the bibliography
         if res["name"] != "sources" and path.exists():
             with data.reading(data_dir):
                 lines += rows_listing(res["name"], uses)
