@@ -89,8 +89,10 @@ def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str
     from carebook import data, prose
     from carebook.provenance import anchor, describe, row_id_of, table_anchor
 
+    # Web only: figures link here; in print each chapter ends with the sources of its figures instead.
     lines = [
         "",
+        "::::{only} html",
         f'<span class="carebook-row-anchor" id="{table_anchor(table)}"></span>Its rows, each with its source '
         "and the chapters whose figures use it:",
     ]
@@ -107,7 +109,7 @@ def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str
             _used_in(uses.get(f"{table}:{row_id}", [])),
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    return lines
+    return [*lines, "::::"]
 
 
 def data_tables(root: Path, executed: Path | None = None) -> str:
