@@ -83,7 +83,7 @@ def works_from_sources(frame) -> list[Work]:
         works.append(
             Work(
                 str(key),
-                cited_author(str(src["author"]), str(src["title"]), str(src["kind"])),
+                cited_author(str(src["author"]), str(src["title"]), str(src.get("kind", ""))),
                 str(date.year) if dated else "",
                 order,
                 str(src["title"]),
