@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book pdf test check lock relock validate bench serve format clean
+.PHONY: book pdf epub test check lock relock validate bench serve format clean
 
 ## Python environment: created from the lock file (exact versions, with hashes).
 $(INSTALLED): requirements.lock pyproject.toml
@@ -21,6 +21,10 @@ book: $(INSTALLED)
 pdf: $(INSTALLED)
 	scripts/system-deps pdf
 	$(BIN)/carebook pdf
+
+## Build the EPUB edition into _build/epub/joined-up.epub (charts as images; checked by epubcheck in make test).
+epub: $(INSTALLED)
+	$(BIN)/carebook epub
 
 ## Run every check CI runs: lint, data, unit tests, the built book, browser and PDF tests, output record.
 test: $(INSTALLED)

@@ -346,21 +346,26 @@
     });
   }
 
-  // The PDF edition: linked from every page once `carebook pdf` has published it into the site
-  // (it then names the file in _static/carebook-editions.js).
-  function linkPdf() {
-    if (!window.carebookPdf) return;
+  // The PDF and EPUB editions: linked from every page once `carebook pdf` or `carebook epub` has
+  // published them into the site (it then names the file in _static/carebook-editions.js).
+  function linkEditions() {
     var script = document.querySelector('script[src*="carebook.js"]');
     var base = script ? script.getAttribute("src").replace(/_static\/carebook\.js.*$/, "") : "";
     var article = document.querySelector(".bd-article") || document.querySelector("main");
     if (!article) return;
-    var p = document.createElement("p");
-    p.className = "carebook-pdf";
-    var a = document.createElement("a");
-    a.href = base + window.carebookPdf;
-    a.textContent = "Download the PDF edition of this book";
-    p.appendChild(a);
-    article.insertBefore(p, article.firstChild);
+    [
+      ["carebookEpub", "carebook-epub", "Download the EPUB edition of this book (for e-readers)"],
+      ["carebookPdf", "carebook-pdf", "Download the PDF edition of this book"],
+    ].forEach(function (edition) {
+      if (!window[edition[0]]) return;
+      var p = document.createElement("p");
+      p.className = edition[1];
+      var a = document.createElement("a");
+      a.href = base + window[edition[0]];
+      a.textContent = edition[2];
+      p.appendChild(a);
+      article.insertBefore(p, article.firstChild);
+    });
   }
 
   var pending = null;
@@ -375,6 +380,6 @@
     document.querySelectorAll('.citation-list[role="list"]').forEach(mendCitationList);
     document.querySelectorAll("a.carebook-term[title]").forEach(wireTerm);
     document.querySelectorAll("section#check-your-understanding").forEach(wireQuiz);
-    linkPdf();
+    linkEditions();
   });
 })();

@@ -366,7 +366,7 @@ def synthetic_book(target: Path, chapters: int) -> Path:
     target.mkdir(parents=True)
     for name in ("_config.yml", "references.bib", "requirements.lock"):
         shutil.copy2(SOURCE / name, target / name)
-    for name in ("_static", "carebook", "data"):
+    for name in ("_static", "latex", "carebook", "data"):
         shutil.copytree(SOURCE / name, target / name, ignore=COPY_IGNORE)
     (target / "book").mkdir()
     (target / "book" / "index.md").write_text(f"# Synthetic book\n\n{chapters} generated chapters.\n")

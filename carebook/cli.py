@@ -63,13 +63,13 @@ def variant_dir(build_dir: Path, params: dict[str, dict]) -> Path:
 
 
 def cmd_build(args: argparse.Namespace, root: Path) -> int:
-    """Build the HTML book (and the PDF with --pdf)."""
+    """Build the HTML book (and the PDF or EPUB with --pdf, --epub)."""
     from carebook import build
 
     start = time.monotonic()
     params = parse_parameters(args.param, root)
     out = variant_dir(args.build_dir, params)
-    formats = ("html", "pdf") if args.pdf else ("html",)
+    formats = ("html", *(name for name in ("pdf", "epub") if getattr(args, name)))
     with build_lock(out):
         report = build.build(
             root,
@@ -82,23 +82,23 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
             scheduler=args.scheduler,
         )
     print(f"html: {out / 'html' / 'index.html'}")
-    if args.pdf:
-        print(f"pdf: {out / 'pdf' / 'joined-up.pdf'}")
+    for name in formats[1:]:
+        print(f"{name}: {out / build.OUTPUTS[name].product}")
     print(f"built in {time.monotonic() - start:.1f} s: {report.summary()}")
     return 0
 
 
-def cmd_pdf(args: argparse.Namespace, root: Path) -> int:
-    """Build only the PDF."""
+def cmd_edition(args: argparse.Namespace, root: Path) -> int:
+    """Build only one edition (`carebook pdf`, `carebook epub`) from the executed chapters."""
     from carebook import build
 
     params = parse_parameters(args.param, root)
     out = variant_dir(args.build_dir, params)
     with build_lock(out):
         report = build.build(
-            root, out, params, formats=("pdf",), force=args.force, workers=args.jobs, executor=args.executor
+            root, out, params, formats=(args.command,), force=args.force, workers=args.jobs, executor=args.executor
         )
-    print(f"pdf: {out / 'pdf' / 'joined-up.pdf'}\n{report.summary()}")
+    print(f"{args.command}: {out / build.OUTPUTS[args.command].product}\n{report.summary()}")
     return 0
 
 
@@ -176,7 +176,12 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="execute stale chapters and build the HTML book")
     build.add_argument("--pdf", action="store_true", help="also build the PDF")
-    for command in (build, sub.add_parser("pdf", help="build the PDF edition")):
+    build.add_argument("--epub", action="store_true", help="also build the EPUB")
+    editions = (
+        sub.add_parser("pdf", help="build the PDF edition"),
+        sub.add_parser("epub", help="build the EPUB edition"),
+    )
+    for command in (build, *editions):
         command.add_argument("--force", action="store_true", help="ignore every stamp: re-execute and rebuild all")
         command.add_argument(
             "--executor", choices=("local", "threads", "dask"), default="local", help="where chapters run"
@@ -205,7 +210,8 @@ def parser() -> argparse.ArgumentParser:
 WRITES_BUILD = {"check", "lock"}  # build and pdf take the lock of the folder they write (a variant's own)
 COMMANDS = {
     "build": cmd_build,
-    "pdf": cmd_pdf,
+    "pdf": cmd_edition,
+    "epub": cmd_edition,
     "validate": cmd_validate,
     "check": cmd_check,
     "lock": cmd_lock,

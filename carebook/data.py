@@ -46,7 +46,6 @@ def reading(folder: Path) -> Iterator[None]:
         package.cache_clear()
 
 
-
 @cache
 def package() -> dict:
     """The data package descriptor (data/datapackage.json)."""

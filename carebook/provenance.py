@@ -97,9 +97,17 @@ def entry(row: pd.Series) -> dict:
     table = table_of(row)
     row_id = row_id_of(row)
     if table == "sources":  # a source itself (its publication date, say): it is its own citation
-        return {"key": key(table, row_id), "table": table, "id": row_id, "anchor": anchor(table, row_id),
-                "what": f"Publication date of {row['title']}", "figure": "", "source": cite(row_id),
-                "quote": "", "basis": ""}
+        return {
+            "key": key(table, row_id),
+            "table": table,
+            "id": row_id,
+            "anchor": anchor(table, row_id),
+            "what": f"Publication date of {row['title']}",
+            "figure": "",
+            "source": cite(row_id),
+            "quote": "",
+            "basis": "",
+        }
     has_value = any(c in row.index and not pd.isna(row[c]) for c in VALUE_COLUMNS)
     return {
         "key": key(table, row_id),

@@ -29,7 +29,7 @@ def real_data_book(tmp_path: Path) -> Path:
     (book / "book").mkdir(parents=True)
     for name in ("_config.yml", "references.bib"):
         shutil.copy(ROOT / name, book / name)
-    for name in ("_static", "data"):
+    for name in ("_static", "latex", "data"):
         shutil.copytree(ROOT / name, book / name)
     (book / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters: []\n", encoding="utf-8")
     (book / "book" / "index.md").write_text("# A test book\n\nThe home page.\n", encoding="utf-8")

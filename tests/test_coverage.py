@@ -46,7 +46,7 @@ def coverage_book(tmp_path: Path) -> Path:
     (book / "book").mkdir(parents=True)
     for name in ("_config.yml", "references.bib"):
         shutil.copy(ROOT / name, book / name)
-    for name in ("_static", "data"):
+    for name in ("_static", "latex", "data"):
         shutil.copytree(ROOT / name, book / name)
     toc = "format: jb-book\nroot: book/index\nchapters:\n  - file: book/cover\n"
     (book / "_toc.yml").write_text(toc, encoding="utf-8")

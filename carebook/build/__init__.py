@@ -5,75 +5,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import json
 import os
-import shutil
 import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook.build import cache, edition, run, sphinx, stage, validate
+from carebook.build import edition, run, stage, validate
+from carebook.build.outputs import outputs, render
+from carebook.build.report import Report, Timer
+
+__all__ = ["OUTPUTS", "Report", "build", "build_html", "build_pdf", "lock", "prepare", "vega_bundle"]
 from carebook.errors import DataInvalid
 
-PDF_NAME = "joined-up"
-
-
-@dataclass
-class Report:
-    """What a build did: each chapter's outcome, each step's status and time; written to _build/report.json."""
-
-    executor: str = "local"
-    outcomes: list[run.Outcome] = field(default_factory=list)
-    steps: dict[str, dict] = field(default_factory=dict)
-    status: str = "running"
-    error: str = ""
-
-    def count(self, status: str) -> int:
-        """How many chapters ended with `status`."""
-        return sum(o.status == status for o in self.outcomes)
-
-    def summary(self) -> str:
-        """One line: chapters executed, cached and failed, and time per step."""
-        steps = ", ".join(f"{name} {step['seconds']:.1f} s" for name, step in self.steps.items())
-        counts = f"{self.count('executed')} executed, {self.count('cached')} cached, {self.count('failed')} failed"
-        return f"{counts}; {steps}"
-
-    def to_json(self) -> dict:
-        """The report as tests and the benchmark read it."""
-        return {
-            "status": self.status,
-            "error": self.error,
-            "executor": self.executor,
-            "chapters": {
-                o.slug: {"status": o.status, "seconds": round(o.seconds, 2), "reads": o.reads} for o in self.outcomes
-            },
-            "steps": {name: {**step, "seconds": round(step["seconds"], 2)} for name, step in self.steps.items()},
-        }
-
-    def write(self, build: Path) -> Path:
-        """Write _build/report.json (after every build, good or failed)."""
-        path = build / "report.json"
-        with contextlib.suppress(OSError):  # an unwritable build folder is reported by the build itself
-            path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
-        return path
-
-
-class Timer:
-    """Records the wall time and status (built, unchanged, failed) of a named step into a report."""
-
-    def __init__(self, report: Report, name: str):
-        self.report, self.name = report, name
-        self.status = "built"
-
-    def __enter__(self):
-        self.start = time.monotonic()
-        print(f"{self.name}...", flush=True)
-        return self
-
-    def __exit__(self, kind, *exc):
-        status = "failed" if kind else self.status
-        self.report.steps[self.name] = {"status": status, "seconds": time.monotonic() - self.start}
+OUTPUTS = outputs()  # html, pdf, epub: carebook/build/outputs/
 
 
 @contextlib.contextmanager
@@ -108,19 +51,6 @@ def vega_bundle(build: Path) -> bytes:
             f"/* {version}, bundled by vl-convert */\n(function(){{\n{bundle}\n}})();\n", encoding="utf-8"
         )
     return cached.read_bytes()
-
-
-def publish(source: Path, target: Path) -> None:
-    """Replace `target` with a copy of `source` in one rename, so readers never see half a build."""
-    fresh = target.with_name(f".{target.name}.new")
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(source, fresh)
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    fresh.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 class _BackgroundBundle:
@@ -255,7 +185,7 @@ def build(
     try:
         target = prepare(root, build_dir, parameters or {}, force, workers, report, scheduler)
         for name in formats:
-            OUTPUTS[name](root, build_dir, target, report, force)
+            render(OUTPUTS[name], root, build_dir, target, report, force)
         report.status = "ok"
     except BaseException as exc:
         report.status, report.error = "failed", str(exc) or type(exc).__name__
@@ -264,124 +194,6 @@ def build(
     finally:
         report.write(build_dir)
     return report
-
-
-def html_fingerprint(target: Path) -> str:
-    """The HTML step's stamp: the staged tree (pages, config, static files) and the Sphinx-side code."""
-    return cache.digest(stage.fingerprint(target), cache.code_hash(cache.HTML_CODE))
-
-
-def output_html(root: Path, build: Path, target: Path, report: Report, force: bool) -> None:
-    """Build `build/html` from the staged tree; the previous HTML stays until the new one is complete."""
-    stamp = cache.Stamp(build / "cache" / "html.stamp")
-    fingerprint = html_fingerprint(target)
-    if not force and stamp.matches(fingerprint, build / "html" / "index.html"):
-        print("html... unchanged", flush=True)
-        report.steps["html"] = {"status": "unchanged", "seconds": 0.0}
-        return
-    stamp.clear()
-    work = build / ".work"
-    with Timer(report, "html"):
-        if not incremental_ok(target, build, force):
-            # Anything but a page's body changed (navigation, titles, glossary, config, code): Sphinx would keep
-            # stale sidebars and pages, so build from nothing, as a clean build does.
-            shutil.rmtree(work / "html", ignore_errors=True)
-            shutil.rmtree(work / "doctrees-html", ignore_errors=True)
-        sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
-        publish(work / "html", build / "html")
-        stamp.write(fingerprint)
-        record_pages(target, build)
-
-
-PAGES_RECORD = "html.pages.json"
-
-
-def _title(path: Path) -> str:
-    """A staged page's first heading (the sidebar shows it on every page)."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix == ".ipynb":
-        text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "markdown")
-    return next((line for line in text.splitlines() if line.startswith("# ")), "")
-
-
-def staged_pages(target: Path) -> dict[str, dict]:
-    """Every staged file with its hash, and each page's title."""
-    found = {}
-    for path in sorted(target.rglob("*")):
-        rel = path.relative_to(target)
-        if path.is_file() and "_build" not in rel.parts:
-            page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
-            found[str(rel)] = {"hash": cache.file_hash(path), "title": _title(path) if page else None}
-    return found
-
-
-def incremental_ok(target: Path, build: Path, force: bool) -> bool:
-    """True when only the bodies of pages changed since the last HTML build (not titles, files, config or glossary).
-
-    Only then can Sphinx re-read just those pages and still give the clean build's site byte for byte.
-    """
-    try:
-        before = json.loads((build / "cache" / PAGES_RECORD).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return False
-    now = staged_pages(target)
-    if force or set(before) != set(now):
-        return False
-    changed = [name for name in now if now[name] != before[name]]
-    for name in changed:
-        if now[name]["title"] is None or now[name]["title"] != before[name]["title"] or "glossary" in name:
-            return False
-        if now[name]["title"] == "":
-            return False
-    return True
-
-
-def record_pages(target: Path, build: Path) -> None:
-    """Remember the staged tree the HTML was built from (for the next build's `incremental_ok`)."""
-    (build / "cache" / PAGES_RECORD).write_text(json.dumps(staged_pages(target), indent=0), encoding="utf-8")
-
-
-def output_pdf(root: Path, build: Path, target: Path, report: Report, force: bool) -> None:
-    """Build `build/pdf/joined-up.pdf` from the same executed chapters; a failure leaves the old PDF.
-
-    Sphinx's LaTeX builder writes `.work/latex/joined-up.tex` (code cells left out, tables and the
-    bibliography arranged for print by carebook.sphinxext.latex); latexmk runs XeLaTeX on it. Any Sphinx
-    warning, LaTeX error, unresolved reference or missing glyph raises SphinxFailed before the
-    published PDF is touched. Nothing is rebuilt when the staged pages and the print code are unchanged.
-    """
-    from carebook.sphinxext import latex
-
-    out = build / "pdf" / f"{PDF_NAME}.pdf"
-    stamp = cache.Stamp(build / "cache" / "pdf.stamp")
-    fingerprint = cache.digest(stage.fingerprint(target), cache.code_hash(cache.PDF_CODE))
-    if not force and stamp.matches(fingerprint, out):
-        print("pdf... unchanged", flush=True)
-        latex.publish_pdf(out, build / "html")
-        report.steps["pdf"] = {"status": "unchanged", "seconds": 0.0}
-        return
-    stamp.clear()
-    work = build / ".work"
-    latex_dir = work / "latex"
-    with Timer(report, "latex"):
-        for stale in latex_dir.glob(f"{PDF_NAME}.*"):  # a .tex or .aux left by a failed run breaks latexmk
-            stale.unlink()
-        overrides = {
-            "nb_remove_code_source": True,  # print shows outputs only
-            "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
-            **latex.latex_overrides(target),
-        }
-        sphinx.build(target, latex_dir, work / "doctrees-latex", root, "latex", overrides)
-    with Timer(report, "pdf"):
-        pdf = latex.latex_to_pdf(latex_dir, PDF_NAME)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fresh = out.with_name(f".{out.name}.new")
-        shutil.copyfile(pdf, fresh)
-        fresh.replace(out)
-        stamp.write(fingerprint)
-        latex.publish_pdf(out, build / "html")  # the web pages link it
-
-
-OUTPUTS = {"html": output_html, "pdf": output_pdf}
 
 
 def build_html(root: Path, build_dir: Path, parameters: dict[str, dict] | None = None, **options) -> Report:

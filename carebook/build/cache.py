@@ -19,15 +19,15 @@ KERNEL_CODE = (
     "citations.py",
     "markup.py",
 )
-# What the Sphinx steps run: an edit to these rebuilds the site (and the PDF) without running a chapter.
-HTML_CODE = (
+# What every Sphinx step runs: an edit to these rebuilds each output without running a chapter (each output
+# adds its own module and extensions: carebook/build/outputs/).
+SPHINX_CODE = (
     "sphinxext/html.py",
     "build/sphinx.py",
     "sphinxext/figurelinks.py",
     "sphinxext/bibliography.py",
     "citations.py",
 )
-PDF_CODE = (*HTML_CODE, "sphinxext/latex.py")
 MISSING = "missing"
 
 

@@ -1,0 +1,79 @@
+"""The EPUB edition: Sphinx's EPUB 3 builder on the staged tree, charts as images, a title page that names
+the edition, and only the files an e-book holds (no data downloads, chapter sources or print files)."""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+import yaml
+
+from carebook.build import cache, sphinx
+from carebook.build.outputs import Output
+from carebook.build.publish import beside_site, publish_file
+
+EPUB_NAME = "joined-up"
+TITLE_PAGE = "title.xhtml"
+# Folders of the staged tree that belong to the web edition only: the CSV downloads and chapter sources.
+WEB_ONLY = ("_static/data", "_static/code")
+# Charts as images; the web's interactive outputs (HTML with scripts) are never put in the e-book.
+MIME_PRIORITY = [["epub", "image/png", 0], ["epub", "text/markdown", 5], ["epub", "text/html", None]]
+
+
+def title_page(config: dict) -> str:
+    """The first page of the e-book: title, authors, the edition (commit and date) and the licence."""
+    sphinx_config = config.get("sphinx", {}).get("config", {})
+    parts = [config.get("title", ""), config.get("author", ""), f"Edition of {sphinx_config.get('release', '')}."]
+    title, author, edition = (html.escape(str(part)) for part in parts)
+    licence = html.escape(str(config.get("copyright", "")))
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en-GB" lang="en-GB">\n'
+        f'<head><meta charset="utf-8" /><title>{title}</title></head>\n'
+        f'<body><section class="titlepage"><h1>{title}</h1><p>{author}</p><p>{edition}</p>'
+        f"<p>{licence}</p></section></body>\n</html>\n"
+    )
+
+
+def overrides(target: Path, config: dict) -> dict:
+    """Sphinx settings for the EPUB build, on top of the staged _config.yml."""
+    web_only = [str(p.relative_to(target)) for d in WEB_ONLY for p in sorted((target / d).rglob("*")) if p.is_file()]
+    return {
+        "nb_remove_code_source": True,  # like print, the e-book shows outputs only
+        "nb_mime_priority_overrides": MIME_PRIORITY,
+        "html_js_files": [],  # an e-book runs no scripts
+        "epub_basename": EPUB_NAME,
+        "epub_title": config.get("title", ""),
+        "epub_author": config.get("author", ""),
+        "epub_publisher": config.get("author", ""),
+        "epub_copyright": config.get("copyright", ""),
+        "epub_language": "en-GB",
+        "epub_identifier": f"joined-up:{config.get('sphinx', {}).get('config', {}).get('release', '')}",
+        "epub_scheme": "URN",
+        "epub_pre_files": [(TITLE_PAGE, "Title page")],
+        "epub_exclude_files": ["index.html", "_static/vega-bundle.js", *web_only],
+        "epub_show_urls": "no",
+    }
+
+
+def make(root: Path, build: Path, target: Path, force: bool) -> Path:
+    """Build .work/epub/joined-up.epub from the staged tree."""
+    work = build / ".work"
+    out = work / "epub"
+    shutil.rmtree(out, ignore_errors=True)  # the EPUB builder packs every file it finds in its folder
+    out.mkdir(parents=True)
+    config = yaml.safe_load((target / "_config.yml").read_text(encoding="utf-8")) or {}
+    (out / TITLE_PAGE).write_text(title_page(config), encoding="utf-8")
+    sphinx.build(target, out, work / "doctrees-epub", root, "epub", overrides(target, config))
+    return out / f"{EPUB_NAME}.epub"
+
+
+OUTPUT = Output(
+    name="epub",
+    product=f"epub/{EPUB_NAME}.epub",
+    code=(*cache.SPHINX_CODE, "build/outputs/epub.py"),
+    make=make,
+    publish=publish_file,
+    beside_site=lambda epub, site: beside_site(epub, site, "carebookEpub"),
+)

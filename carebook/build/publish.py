@@ -1,0 +1,45 @@
+"""Put a finished output where readers find it, in one rename, and link the editions from the web pages."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+EDITIONS_SCRIPT = "_static/carebook-editions.js"  # tells every web page which other editions exist
+
+
+def publish(source: Path, target: Path) -> None:
+    """Replace `target` with a copy of `source` in one rename, so readers never see half a build."""
+    fresh = target.with_name(f".{target.name}.new")
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(source, fresh)
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def publish_file(source: Path, target: Path) -> None:
+    """Replace the file `target` with a copy of `source` in one rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = target.with_name(f".{target.name}.new")
+    shutil.copyfile(source, fresh)
+    fresh.replace(target)
+
+
+def beside_site(edition: Path, html: Path, variable: str) -> None:
+    """Put an edition (the PDF, the EPUB) into the published web edition and tell its pages to link it.
+
+    Only the published site changes (never the staged tree), so HTML builds stay the same with or without
+    it; the next HTML build that publishes a new site drops it, until that edition is built again.
+    """
+    script = html / EDITIONS_SCRIPT
+    if not script.exists():
+        return
+    publish_file(edition, html / edition.name)
+    blank = f'window.{variable} = "";'
+    script.write_text(
+        script.read_text(encoding="utf-8").replace(blank, f'window.{variable} = "{edition.name}";'), encoding="utf-8"
+    )
