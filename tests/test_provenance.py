@@ -255,11 +255,6 @@ def test_no_link_inside_a_link(built_book: Path):
 
 
 @pytest.mark.build
-@pytest.mark.xfail(
-    reason="some locators in data/ still name facts.md; the citation as shown (prose.source) is reworked in "
-    "issue 15, and the cards show whatever it gives",
-    strict=False,
-)
 def test_readers_see_no_machinery_in_cards(built_book: Path):
     for chapter in CHAPTERS:
         for card in page(built_book, chapter.name).select(".carebook-card"):

@@ -105,7 +105,7 @@ def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str
             f'<span class="carebook-row-anchor" id="{anchor(table, row_id)}"></span>{markdown_text(row_id)}',
             markdown_text(describe(row)),
             markdown_text(_shown(row)),
-            markdown_text(prose.source(row)),
+            markdown_text(prose.cite(row_id) if table == "sources" else prose.source(row)),
             _used_in(uses.get(f"{table}:{row_id}", [])),
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -151,7 +151,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
         if keys:
             cited = "; ".join(f"{{cite:t}}`{key}`" for key in keys)
             lines += ["", "````{only} html", f"Sources of its rows: {cited}.", "````"]  # print: the bibliography
-        if res["name"] != "sources" and path.exists():
+        if path.exists():  # the sources too: a publication date can be a figure's row
             with data.reading(data_dir):
                 lines += rows_listing(res["name"], uses)
         parts.append("\n".join(lines))
