@@ -76,6 +76,17 @@ def sync_static(staged: Path, built: Path) -> None:
             shutil.copyfile(path, old)
 
 
+def extensions_with(stage: Path, extension: str) -> list[str]:
+    """jupyter-book's list of Sphinx extensions for the staged book, plus one loaded for a single edition."""
+    from jupyter_book.config import get_final_config
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        config, _ = get_final_config(
+            user_yaml=stage / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=stage
+        )
+    return [*config["extensions"], extension]
+
+
 def build(
     stage: Path, out: Path, doctrees: Path, root: Path, builder: str = "html", overrides: dict | None = None
 ) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import re
 from pathlib import Path
@@ -28,13 +26,9 @@ CHART_PIXELS_PER_LINE = 1400
 
 def latex_overrides(stage: Path) -> dict:
     """Sphinx settings for the print build: this module as an extension, on top of jupyter-book's own list."""
-    from jupyter_book.config import get_final_config
+    from carebook.build.sphinx import extensions_with
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        config, _ = get_final_config(
-            user_yaml=stage / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=stage
-        )
-    return {"extensions": [*config["extensions"], __name__]}
+    return {"extensions": extensions_with(stage, __name__)}
 
 
 def _post_transforms() -> tuple[type, ...]:
