@@ -73,3 +73,13 @@ def minibook(tmp_path: Path, vega_cache: Path) -> Path:
     shutil.copytree(ROOT / "_static", target / "_static")
     shutil.copytree(vega_cache, target / "_build" / "cache")
     return target
+
+
+BUILDING_FIXTURES = {"built_book", "built_pdf", "built_epub", "minibook", "vega_cache"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that builds a book `build`, so `pytest -m "not build"` is the fast loop."""
+    for item in items:
+        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)
