@@ -71,6 +71,7 @@ def minibook(tmp_path: Path, vega_cache: Path) -> Path:
     target = tmp_path / "minibook"
     shutil.copytree(FIXTURES / "minibook", target)
     shutil.copytree(ROOT / "_static", target / "_static")
+    shutil.copytree(ROOT / "latex", target / "latex")
     shutil.copytree(vega_cache, target / "_build" / "cache")
     return target
 

@@ -48,6 +48,7 @@ def overrides(target: Path, config: dict) -> dict:
     web_only = [str(p.relative_to(target)) for d in WEB_ONLY for p in sorted((target / d).rglob("*")) if p.is_file()]
     return {
         "nb_remove_code_source": True,  # like print, the e-book shows outputs only
+        "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
         "nb_mime_priority_overrides": MIME_PRIORITY,
         "html_css_files": ["carebook.css", EPUB_CSS],
         "epub_basename": EPUB_NAME,
