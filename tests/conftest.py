@@ -71,5 +71,16 @@ def minibook(tmp_path: Path, vega_cache: Path) -> Path:
     target = tmp_path / "minibook"
     shutil.copytree(FIXTURES / "minibook", target)
     shutil.copytree(ROOT / "_static", target / "_static")
+    shutil.copytree(ROOT / "latex", target / "latex")
     shutil.copytree(vega_cache, target / "_build" / "cache")
     return target
+
+
+BUILDING_FIXTURES = {"built_book", "built_pdf", "built_epub", "minibook", "vega_cache"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that builds a book `build`, so `pytest -m "not build"` is the fast loop."""
+    for item in items:
+        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)

@@ -10,7 +10,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, carebook
+
+pytestmark = pytest.mark.build  # runs carebook builds itself
 
 
 def visible(html: str) -> str:

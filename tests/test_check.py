@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, carebook
+
+pytestmark = pytest.mark.build  # runs carebook builds itself
 
 
 def test_changed_data_fails_check_until_locked(minibook: Path):

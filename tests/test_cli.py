@@ -9,10 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import carebook
 
 from carebook import errors
 from carebook.build import edition
+
+pytestmark = pytest.mark.build  # runs carebook builds itself
 
 
 def test_ctrl_c_says_interrupted_and_exits_130(minibook: Path):

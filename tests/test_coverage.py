@@ -7,9 +7,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, carebook
 
 from carebook.build.toc import chapters
+
+pytestmark = pytest.mark.build  # runs carebook builds itself
 
 COVERAGE = re.compile(r"Covers events to (\w+ \d{4}); sources published to (\w+ \d{4})\.")
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib
 import os
 import threading
 from pathlib import Path
 
+from carebook import _compat
 from carebook.build import edition, run, stage, validate
 from carebook.build.outputs import outputs, render
 from carebook.build.report import Report, Timer
@@ -96,19 +96,6 @@ class _BackgroundBundle:
         self.receive.close()
 
 
-def _memoize_bibtex_plugins() -> None:
-    """Look up each pybtex plugin's entry point once per process, not once per citation.
-
-    pybtex scans every installed distribution's entry points on each lookup (about 13 ms here),
-    and sphinxcontrib-bibtex looks one up for every citation it resolves: some 400 times a build,
-    several seconds of the Sphinx step. Installed plugins cannot change during a build.
-    """
-    import pybtex.plugin
-
-    if not hasattr(pybtex.plugin.entry_points, "cache_info"):
-        pybtex.plugin.entry_points = functools.cache(pybtex.plugin.entry_points)
-
-
 SPHINX_MODULES = (
     "jupyter_book.sphinx",
     "sphinx.builders.html",
@@ -165,7 +152,7 @@ def prepare(
             stage.stage(root, build, target, edition.edition(root), bundle.result())
     finally:
         bundle.abandon()
-    _memoize_bibtex_plugins()
+    _compat.memoize_pybtex_plugins()
     return target
 
 

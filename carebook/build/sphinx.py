@@ -76,6 +76,22 @@ def sync_static(staged: Path, built: Path) -> None:
             shutil.copyfile(path, old)
 
 
+def final_config(stage: Path) -> dict:
+    """The Sphinx configuration jupyter-book derives from the staged book's _config.yml."""
+    from jupyter_book.config import get_final_config
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        config, _ = get_final_config(
+            user_yaml=stage / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=stage
+        )
+    return config
+
+
+def extensions_with(stage: Path, extension: str) -> list[str]:
+    """jupyter-book's list of Sphinx extensions for the staged book, plus one loaded for a single edition."""
+    return [*final_config(stage)["extensions"], extension]
+
+
 def build(
     stage: Path, out: Path, doctrees: Path, root: Path, builder: str = "html", overrides: dict | None = None
 ) -> None:

@@ -83,7 +83,7 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         target / "references.bib": (root / "references.bib").read_bytes(),
         target / "_static" / "vega-bundle.js": vega_bundle,
     }
-    for path in sorted((root / "_static").rglob("*")):
+    for path in sorted([*(root / "_static").rglob("*"), *(root / "latex").rglob("*")]):  # latex/: print only
         if path.is_file():
             wanted[target / path.relative_to(root)] = path.read_bytes()
     cited = downloads.labels(root / "data")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 import re
 from pathlib import Path
@@ -28,12 +26,9 @@ CHART_PIXELS_PER_LINE = 1400
 
 def latex_overrides(stage: Path) -> dict:
     """Sphinx settings for the print build: this module as an extension, on top of jupyter-book's own list."""
-    from jupyter_book.config import get_final_config
+    from carebook.build.sphinx import final_config
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        config, _ = get_final_config(
-            user_yaml=stage / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=stage
-        )
+    config = final_config(stage)
     overrides = {"extensions": [*config["extensions"], __name__]}
     base = config.get("html_baseurl")
     elements = dict(config.get("latex_elements") or {})

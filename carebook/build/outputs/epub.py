@@ -4,6 +4,7 @@ the edition, and only the files an e-book holds (no data downloads, chapter sour
 from __future__ import annotations
 
 import html
+import re
 import shutil
 from pathlib import Path
 
@@ -12,11 +13,15 @@ import yaml
 from carebook.build import cache, sphinx
 from carebook.build.outputs import Output
 from carebook.build.publish import beside_site, publish_file
+from carebook.sphinxext import epub as epub_ext
 
 EPUB_NAME = "joined-up"
 TITLE_PAGE = "title.xhtml"
+EPUB_CSS = "carebook-epub.css"
 # Folders of the staged tree that belong to the web edition only: the CSV downloads and chapter sources.
 WEB_ONLY = ("_static/data", "_static/code")
+# Scripts and styles of the web edition's interactive charts and cards.
+WEB_STATIC = ("vega-bundle.js", "carebook.js", "carebook-editions.js", "provenance.js", "provenance.css")
 # Charts as images; the web's interactive outputs (HTML with scripts) are never put in the e-book.
 MIME_PRIORITY = [["epub", "image/png", 0], ["epub", "text/markdown", 5], ["epub", "text/html", None]]
 
@@ -38,22 +43,31 @@ def title_page(config: dict) -> str:
 
 def overrides(target: Path, config: dict) -> dict:
     """Sphinx settings for the EPUB build, on top of the staged _config.yml."""
+    release = str(config.get("sphinx", {}).get("config", {}).get("release", ""))
+    identifier = "joined-up-" + re.sub(r"[^A-Za-z0-9.]+", "-", release).strip("-")  # an XML name, one per edition
     web_only = [str(p.relative_to(target)) for d in WEB_ONLY for p in sorted((target / d).rglob("*")) if p.is_file()]
     return {
         "nb_remove_code_source": True,  # like print, the e-book shows outputs only
+        "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
         "nb_mime_priority_overrides": MIME_PRIORITY,
-        "html_js_files": [],  # an e-book runs no scripts
+        "html_css_files": ["carebook.css", EPUB_CSS],
         "epub_basename": EPUB_NAME,
         "epub_title": config.get("title", ""),
         "epub_author": config.get("author", ""),
         "epub_publisher": config.get("author", ""),
         "epub_copyright": config.get("copyright", ""),
         "epub_language": "en-GB",
-        "epub_identifier": f"joined-up:{config.get('sphinx', {}).get('config', {}).get('release', '')}",
+        "epub_identifier": identifier,
+        "epub_uid": identifier,  # the NCX names the book by the same identifier as the package
         "epub_scheme": "URN",
         "epub_pre_files": [(TITLE_PAGE, "Title page")],
-        "epub_exclude_files": ["index.html", "_static/vega-bundle.js", *web_only],
+        "epub_exclude_files": [
+            "index.html",
+            *(f"_static/{name}" for name in WEB_STATIC),
+            *web_only,
+        ],
         "epub_show_urls": "no",
+        "extensions": sphinx.extensions_with(target, "carebook.sphinxext.epub"),
     }
 
 
@@ -65,6 +79,8 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     out.mkdir(parents=True)
     config = yaml.safe_load((target / "_config.yml").read_text(encoding="utf-8")) or {}
     (out / TITLE_PAGE).write_text(title_page(config), encoding="utf-8")
+    (out / "_static").mkdir()
+    (out / "_static" / EPUB_CSS).write_text(epub_ext.STYLESHEET, encoding="utf-8")
     sphinx.build(target, out, work / "doctrees-epub", root, "epub", overrides(target, config))
     return out / f"{EPUB_NAME}.epub"
 
@@ -72,7 +88,7 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 OUTPUT = Output(
     name="epub",
     product=f"epub/{EPUB_NAME}.epub",
-    code=(*cache.SPHINX_CODE, "build/outputs/epub.py"),
+    code=(*cache.SPHINX_CODE, "sphinxext/epub.py", "build/outputs/epub.py", "_compat.py"),
     make=make,
     publish=publish_file,
     beside_site=lambda epub, site: beside_site(epub, site, "carebookEpub"),
