@@ -40,7 +40,10 @@ def test_epub_holds_the_book_and_not_the_web_machinery(built_epub: Path):
     assert "book/glossary.xhtml" in names and "book/references.xhtml" in names
     charts = [name for name in names if name.startswith("_images/") and name.endswith(".png")]
     assert charts, "the charts should be in the EPUB as images"
-    assert any(re.search(r'<img [^>]*src="\.\./_images/', text) for text in pages.values())
+    images = [tag for text in pages.values() for tag in re.findall(r"<img [^>]*>", text)]
+    assert images, "the chapters should show their charts as images"
+    unlabelled = [tag for tag in images if re.search(r'alt="[^"]*_images/', tag) or 'alt=""' in tag]
+    assert not unlabelled, f"images whose alt text is a file name, not what they show: {unlabelled[:2]}"
     assert not [name for name in names if "_static/data/" in name or "_static/code/" in name or name.endswith(".sty")]
     assert not [name for name, text in pages.items() if "<script" in text]
 

@@ -3,7 +3,11 @@ web edition's downloads (loaded for the EPUB build only, by carebook/build/outpu
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
+from pathlib import Path
 
 from carebook._compat import mystnb_stylesheet
 
@@ -39,7 +43,37 @@ def web_only_stylesheet(filename: str) -> bool:
 STYLESHEET = ".carebook-card { display: none; }\n"
 
 
+def chart_alt_texts(notebook: Path) -> dict[str, str]:
+    """Each chart image of an executed chapter (named, as myst-nb names it, by the sha256 of its PNG) and its
+    alt text (the chart's text/plain), so that the e-book's images say what they show, as the web's do."""
+    found = {}
+    for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
+        for output in cell.get("outputs", []):
+            data = {
+                key.rsplit("/", 2)[-2] + "/" + key.rsplit("/", 1)[-1]: v for key, v in output.get("data", {}).items()
+            }
+            if "image/png" in data and isinstance(data.get("text/plain"), str | list):
+                png = base64.b64decode("".join(data["image/png"]))
+                found[hashlib.sha256(png).hexdigest()] = "".join(data["text/plain"])
+    return found
+
+
+def _alt_texts(app, doctree, docname: str) -> None:
+    """Give each chart image its alt text (myst-nb pastes a glued image with its file name as alt)."""
+    from docutils import nodes
+
+    source = Path(app.env.doc2path(docname))
+    if source.suffix != ".ipynb":
+        return
+    alts = chart_alt_texts(source)
+    for image in doctree.findall(nodes.image):
+        stem = Path(str(image.get("uri", ""))).stem
+        if stem in alts:
+            image["alt"] = alts[stem]
+
+
 def setup(app) -> dict:
     """Register the page hook."""
+    app.connect("doctree-resolved", _alt_texts)
     app.connect("html-page-context", _page_context, priority=900)  # after the extensions that add files
     return {"parallel_read_safe": True, "parallel_write_safe": True}
