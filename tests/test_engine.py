@@ -79,12 +79,16 @@ def test_each_step_reruns_exactly_what_its_inputs_say(minibook: Path):
 def test_reads_are_recorded_even_around_data_load(minibook: Path):
     add_cell(
         minibook / "book" / "beta.md",
-        'with open("../data/sources.csv", encoding="utf-8") as f:\n    size = len(f.read())',
+        'with open("../references.bib", encoding="utf-8") as f:\n    size = len(f.read())',  # not through data.load
     )
     build(minibook)
     reads = {slug: chapter["reads"] for slug, chapter in report(minibook)["chapters"].items()}
-    assert reads["alpha"] == ["data/alpha.csv", "data/datapackage.json", "data/schemas/values.json"]
-    assert reads["beta"] == ["data/beta.csv", "data/datapackage.json", "data/schemas/values.json", "data/sources.csv"]
+    # Each glued row's card cites its source, so every chapter also reads the sources table.
+    citing = ["data/schemas/sources.json", "data/sources.csv"]
+    assert reads["alpha"] == sorted(["data/alpha.csv", "data/datapackage.json", "data/schemas/values.json", *citing])
+    assert reads["beta"] == sorted(
+        ["data/beta.csv", "data/datapackage.json", "data/schemas/values.json", "references.bib", *citing]
+    )
 
     sources = minibook / "data" / "sources.csv"
     sources.write_text(sources.read_text() + "\n" if not sources.read_text().endswith("\n") else sources.read_text())
@@ -127,8 +131,11 @@ def test_threads_and_dask_record_own_reads_and_give_the_same_pages(minibook: Pat
         done = carebook("--build-dir", str(out), "-j", "2", "build", "--executor", executor, cwd=minibook, env=EPOCH)
         assert done.returncode == 0, done.stdout + done.stderr
         chapters = report(minibook, out.name)["chapters"]
-        assert chapters["alpha"]["reads"] == ["data/alpha.csv", "data/datapackage.json", "data/schemas/values.json"]
-        assert chapters["beta"]["reads"] == ["data/beta.csv", "data/datapackage.json", "data/schemas/values.json"]
+        citing = ["data/schemas/sources.json", "data/sources.csv"]  # each glued row's card cites its source
+        own = {"alpha": "data/alpha.csv", "beta": "data/beta.csv"}
+        for name, table in own.items():
+            expected = sorted([table, "data/datapackage.json", "data/schemas/values.json", *citing])
+            assert chapters[name]["reads"] == expected
         assert report(minibook, out.name)["executor"] == executor
         results[executor] = site(out)
     for page in ("book/alpha.html", "book/beta.html", "searchindex.js"):

@@ -102,7 +102,8 @@ def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str
     for _, row in data.load(table).iterrows():
         row_id = row_id_of(row)
         cells = [
-            f'<span class="carebook-row-anchor" id="{anchor(table, row_id)}"></span>{markdown_text(row_id)}',
+            f'<span class="carebook-row-anchor" id="{anchor(table, row_id)}"></span>'
+            + markdown_text(prose.cite(row_id) if table == "sources" else row_id),  # never a source key
             markdown_text(describe(row)),
             markdown_text(_shown(row)),
             markdown_text(prose.cite(row_id) if table == "sources" else prose.source(row)),
