@@ -190,7 +190,9 @@ def test_bibliography_lists_every_cited_source(built_pdf: Path):
     assert cited, "the chapters should cite their sources"
     pages_text = pdf_pages(built_pdf)
     start = max(i for i, page in enumerate(pages_text) if re.search(r"^\s*Bibliography\s*$", page, re.M))
-    bibliography = squash("\n".join(pages_text[start:]))
+    # An entry may run across a page break: leave out the running head and foot (chapter, title, edition, page).
+    foot = re.compile(r"^\s*(Edition of .*|\d+|Chapter \d+\. .*|Joined Up\?)\s*$", re.M)
+    bibliography = squash("\n".join(foot.sub("", page) for page in pages_text[start:]))
     for key in sorted(cited):
         assert key in titles, f"{key} is cited but not in data/sources.csv"
         assert squash(titles[key]) in bibliography, f"{key}: {titles[key]!r} not in the Bibliography chapter"
