@@ -89,9 +89,10 @@
   // The source line beneath a chart, wrapped again to the narrow width.
   function rewrapTitle(spec, chars) {
     var title = spec.title;
-    if (!title || !Array.isArray(title.text)) return;
+    if (!title || typeof title !== "object" || !title.text) return;
+    var text = Array.isArray(title.text) ? title.text : [String(title.text)];
     var lines = [];
-    title.text.join(" ").split(/\s+/).forEach(function (word) {
+    text.join(" ").split(/\s+/).forEach(function (word) {
       var last = lines.length - 1;
       if (last >= 0 && (lines[last] + " " + word).length <= chars) lines[last] += " " + word;
       else lines.push(word);
