@@ -5,6 +5,7 @@ is safe in a process pool, on threads and on a remote Dask worker."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import multiprocessing.util
@@ -187,21 +188,13 @@ def unclean(job: ChapterJob, cells: list) -> str:
     return ""
 
 
-def execute_chapter(job: ChapterJob) -> ChapterResult:
-    """Run one chapter in a fresh kernel and return its executed notebook and the files it read.
+STARTS = 2  # a kernel that never answers at start (jupyter_client's port race) gets one fresh try
 
-    A pure function of the job: no environment variable, file descriptor or module state of the caller is
-    changed, so it is safe in a process pool, on threads and on a remote Dask worker.
-    """
-    import nbformat
+
+def _run_once(job: ChapterJob, notebook, cwd: str, report) -> tuple:
+    """One execution in one kernel: (text, reads, changed, log, error, whether the kernel started)."""
     import papermill
 
-    report = reporter(job)
-    notebook = read_chapter(job.text)
-    notebook.metadata["carebook"] = {"versions": versions(), "parameters": job.parameters}
-    cwd = str(Path(job.root) / Path(job.source).parent)
-    report("running")
-    start = time.monotonic()
     kernel = _kernel_for(job, cwd)
     folder = Path(kernel.folder.name)
     if job.ahead:
@@ -210,7 +203,7 @@ def execute_chapter(job: ChapterJob) -> ChapterResult:
     output = folder / "executed.ipynb"
     watch = CellWatch(job, report, notebook.cells)
     watch.thread.start()
-    error = ""
+    error, started = "", True
     try:
         papermill.execute_notebook(
             notebook,
@@ -228,6 +221,7 @@ def execute_chapter(job: ChapterJob) -> ChapterResult:
             on_cell_start=watch.start,
         )
     except Exception as exc:  # papermill's PapermillExecutionError, a timeout or a dead kernel
+        started = not (isinstance(exc, RuntimeError) and "didn't respond" in str(exc))
         error = _describe(job, exc, output, watch)
     finally:
         watch.done.set()
@@ -236,6 +230,28 @@ def execute_chapter(job: ChapterJob) -> ChapterResult:
         log = (folder / "kernel.log").read_text(encoding="utf-8", errors="replace")
         text = output.read_text(encoding="utf-8") if output.exists() else None
         kernel.folder.cleanup()
+    return text, reads, changed, log, error, started
+
+
+def execute_chapter(job: ChapterJob) -> ChapterResult:
+    """Run one chapter in a fresh kernel and return its executed notebook and the files it read.
+
+    A pure function of the job: no environment variable, file descriptor or module state of the caller is
+    changed, so it is safe in a process pool, on threads and on a remote Dask worker.
+    """
+    import nbformat
+
+    report = reporter(job)
+    notebook = read_chapter(job.text)
+    notebook.metadata["carebook"] = {"versions": versions(), "parameters": job.parameters}
+    cwd = str(Path(job.root) / Path(job.source).parent)
+    report("running")
+    start = time.monotonic()
+    for attempt in range(STARTS):
+        text, reads, changed, log, error, started = _run_once(job, copy.deepcopy(notebook), cwd, report)
+        if started or attempt == STARTS - 1:
+            break
+        report("retrying", "the kernel did not answer at start; a fresh one")
     seconds = time.monotonic() - start
     if not error and text:
         error = unclean(job, nbformat.reads(text, as_version=4).cells)
