@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, carebook
+from test_authoring import real_data_book
 
 from carebook.build.toc import chapters
 
@@ -45,15 +45,9 @@ def text_of(page: Path) -> str:
 
 def coverage_book(tmp_path: Path) -> Path:
     """A copy of the book's config and data with one chapter that shows the coverage statement."""
-    book = tmp_path / "book-root"
-    (book / "book").mkdir(parents=True)
-    for name in ("_config.yml", "references.bib"):
-        shutil.copy(ROOT / name, book / name)
-    for name in ("_static", "latex", "data"):
-        shutil.copytree(ROOT / name, book / name)
+    book = real_data_book(tmp_path)
     toc = "format: jb-book\nroot: book/index\nchapters:\n  - file: book/cover\n"
     (book / "_toc.yml").write_text(toc, encoding="utf-8")
-    (book / "book" / "index.md").write_text("# A test book\n\nThe home page.\n", encoding="utf-8")
     (book / "book" / "cover.md").write_text(PAGE, encoding="utf-8")
     return book
 

@@ -144,35 +144,33 @@ def _checks():
         description = "A required text cell holds nothing but spaces."
         template = 'The cell in row "{rowNumber}" and field "{fieldName}" holds only spaces'
 
-    class Finite(Check):
-        type = "non-finite"
-        Errors = [NonFiniteError]
+    def cell_check(kind: str, error: type, wrong, note: str) -> Check:
+        """A check that reports, as `error`, every cell for which `wrong(field, value)` holds."""
 
-        def validate_row(self, row):
-            for field in row.fields:
-                value = row[field.name]
-                if field.type in ("number", "integer") and value is not None and not _finite(value):
-                    yield NonFiniteError.from_row(row, note="not finite", field_name=field.name)
+        class CellCheck(Check):
+            type = kind
+            Errors = [error]
 
-    class NotBlank(Check):
-        type = "only-spaces"
-        Errors = [OnlySpacesError]
+            def validate_row(self, row):
+                for field in row.fields:
+                    value = row[field.name]
+                    if value is not None and wrong(field, value):
+                        yield error.from_row(row, note=note, field_name=field.name)
 
-        def validate_row(self, row):
-            for field in row.fields:
-                value = row[field.name]
-                if field.type == "string" and isinstance(value, str) and value and not value.strip():
-                    yield OnlySpacesError.from_row(row, note="only spaces", field_name=field.name)
+        return CellCheck()
 
-    class NoFormulas(Check):
-        type = "no-formulas"
-        Errors = [NoFormulasError]
+    def text(field, value) -> bool:
+        return field.type == "string" and isinstance(value, str)
 
-        def validate_row(self, row):
-            for field in row.fields:
-                value = row[field.name]
-                if field.type == "string" and isinstance(value, str) and value.startswith(FORMULA_STARTS):
-                    yield NoFormulasError.from_row(row, note="formula-like text", field_name=field.name)
+    finite = cell_check(
+        "non-finite", NonFiniteError, lambda f, v: f.type in ("number", "integer") and not _finite(v), "not finite"
+    )
+    not_blank = cell_check(
+        "only-spaces", OnlySpacesError, lambda f, v: text(f, v) and v and not v.strip(), "only spaces"
+    )
+    no_formulas = cell_check(
+        "no-formulas", NoFormulasError, lambda f, v: text(f, v) and v.startswith(FORMULA_STARTS), "formula-like text"
+    )
 
     class HasRows(Check):
         type = "no-rows"
@@ -190,7 +188,7 @@ def _checks():
             if not self.rows:
                 yield NoRowsError(note="no data rows")
 
-    return [NoFormulas(), HasRows(), Finite(), NotBlank()]
+    return [no_formulas, HasRows(), finite, not_blank]
 
 
 def _finite(value) -> bool:
