@@ -237,8 +237,10 @@ def crash_log(build_dir: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a command: a failure prints one line naming its place (and a hint) and exits non-zero."""
+    from carebook.build import progress
     from carebook.errors import CarebookError, translated
 
+    progress.to_terminal()
     args = parser().parse_args(argv)
     build_dir = args.build_dir
     try:

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from carebook import _compat
-from carebook.build import edition, run, stage, validate
+from carebook.build import edition, progress, run, stage, validate
 from carebook.build.outputs import outputs, render
 from carebook.build.report import Report, Timer
 
@@ -23,14 +23,13 @@ OUTPUTS = outputs()  # html, pdf, epub: carebook/build/outputs/
 def lock(build_dir: Path):
     """Hold an exclusive lock on the build folder, so two builds (or a build and `serve`) never write it at once."""
     import fcntl
-    import sys
 
     build_dir.mkdir(parents=True, exist_ok=True)
     with open(build_dir / ".lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"waiting for another build of {build_dir} to finish...", file=sys.stderr, flush=True)
+            progress.waiting(f"waiting for another build of {build_dir} to finish...")
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield
 

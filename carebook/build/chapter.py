@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from carebook.build import progress
 from carebook.errors import load_yaml
 
 CELL_TIMEOUT = 600  # seconds a code cell may run before the chapter fails (CAREBOOK_CELL_TIMEOUT overrides)
@@ -60,11 +61,6 @@ def versions() -> dict[str, str]:
     return found
 
 
-def say(slug: str, status: str, detail: str = "") -> None:
-    """One progress line per chapter event."""
-    print(f"  {status:<8} {slug}{'  ' + detail if detail else ''}", flush=True)
-
-
 def reporter(job: ChapterJob) -> Callable[[str, str], None]:
     """Where this job's progress lines go: the terminal, or the Dask client that submitted it."""
     if job.progress == "dask":
@@ -72,7 +68,7 @@ def reporter(job: ChapterJob) -> Callable[[str, str], None]:
 
         worker = get_worker()
         return lambda status, detail="": worker.log_event(PROGRESS_TOPIC, [job.slug, status, detail])
-    return lambda status, detail="": say(job.slug, status, detail)
+    return lambda status, detail="": progress.chapter(job.slug, status, detail)
 
 
 def relative(path: Path, root: Path) -> str:

@@ -75,13 +75,14 @@ def _quiet_on_interrupt() -> None:
 def _dask_client(scheduler: str | None, workers: int):
     """A dask.distributed client: to `scheduler`, or to a LocalCluster of one worker with `workers` threads.
 
-    Progress lines that workers log as events are printed here, as the local pool's are.
+    Progress lines that workers log as events are told here, as the local pool's are.
     """
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise UsageError("--executor dask needs dask.distributed: pip install dask distributed") from exc
-    from carebook.build.chapter import PROGRESS_TOPIC, say
+    from carebook.build import progress
+    from carebook.build.chapter import PROGRESS_TOPIC
 
     with contextlib.ExitStack() as stack:
         if scheduler:
@@ -91,5 +92,5 @@ def _dask_client(scheduler: str | None, workers: int):
                 LocalCluster(n_workers=1, threads_per_worker=workers, dashboard_address=None, processes=True)
             )
             client = stack.enter_context(Client(cluster, set_as_default=False))
-        client.subscribe_topic(PROGRESS_TOPIC, lambda event: say(*event[1]))
+        client.subscribe_topic(PROGRESS_TOPIC, lambda event: progress.chapter(*event[1]))
         yield client

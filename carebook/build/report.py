@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook.build import run
+from carebook.build import progress, run
 
 
 @dataclass
@@ -60,7 +60,7 @@ class Timer:
 
     def __enter__(self):
         self.start = time.monotonic()
-        print(f"{self.name}...", flush=True)
+        progress.step(self.name)
         return self
 
     def __exit__(self, kind, *exc):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook.build import cache
+from carebook.build import cache, progress
 from carebook.build.chapter import (
     CELL_TIMEOUT,
     INJECTED,
@@ -20,7 +20,6 @@ from carebook.build.chapter import (
     code_cells,
     read_chapter,
     relative,
-    say,
 )
 from carebook.build.job import execute_chapter
 from carebook.build.toc import Page, chapters
@@ -162,9 +161,9 @@ def run_chapters(
         reuse(item, build)
         reads = sorted((cache.Manifest(build / "cache", item.page.slug).read() or {}).get("reads", {}))
         outcomes.append(Outcome(item.page.slug, "cached", reads=reads))
-        say(item.page.slug, "cached")
+        progress.chapter(item.page.slug, "cached")
     for item in to_run:
-        say(item.page.slug, "queued")
+        progress.chapter(item.page.slug, "queued")
     if to_run:
         with executors.open_executor(executor, workers or os.cpu_count() or 1, scheduler, len(to_run)) as pool:
             jobs = pool.prepare([item.job for item in to_run])
@@ -196,17 +195,17 @@ def record(root: Path, build: Path, item: Planned, result: ChapterResult) -> Out
     if result.status != "executed":
         manifest.clear()
         kept = f"notebook kept at {relative(item.output, root)}" if item.output.exists() else "no notebook written"
-        say(item.page.slug, "failed", f"({kept})")
+        progress.chapter(item.page.slug, "failed", f"({kept})")
         return outcome
     changed = reads_changed_since(root, result)
     if changed:
         manifest.clear()  # the page shows what was read, but the next build runs the chapter again
-        say(
+        progress.chapter(
             item.page.slug,
             "executed",
             f"in {result.seconds:.1f} s; not cached: {', '.join(changed)} changed while it ran",
         )
     else:
         manifest.write(item.key, result.reads, result.seconds, item.text_key)
-        say(item.page.slug, "executed", f"in {result.seconds:.1f} s")
+        progress.chapter(item.page.slug, "executed", f"in {result.seconds:.1f} s")
     return outcome

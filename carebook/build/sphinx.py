@@ -7,14 +7,13 @@ import io
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
+
+from carebook.build import progress
+from carebook.errors import SphinxFailed  # re-exported for carebook.sphinxext.latex
 
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
-
-
-from carebook.errors import SphinxFailed  # noqa: E402 (re-exported for carebook.sphinxext.latex)
 
 __all__ = ["SphinxFailed", "build"]
 
@@ -62,7 +61,7 @@ class Progress(io.TextIOBase):
         *lines, self.pending = self.pending.split("\n")
         for line in lines:
             for step, page in self.STEP.findall(line):
-                print(f"  {self.WORDS[step]:<8} {page}", file=sys.__stdout__, flush=True)
+                progress.page(self.WORDS[step], page)
         return len(text)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from carebook.build import cache, stage
+from carebook.build import cache, progress, stage
 from carebook.build.report import Report, Timer
 
 
@@ -35,7 +35,7 @@ def render(output: Output, root: Path, build: Path, target: Path, report: Report
     stamp = cache.Stamp(build / "cache" / f"{output.name}.stamp")
     wanted = fingerprint(output, target)
     if not force and stamp.matches(wanted, product):
-        print(f"{output.name}... unchanged", flush=True)
+        progress.step(output.name, "unchanged")
         report.steps[output.name] = {"status": "unchanged", "seconds": 0.0}
     else:
         stamp.clear()
