@@ -36,3 +36,29 @@ def mystnb_stylesheet(filename: str) -> bool:
     book: every page would link a stylesheet the EPUB lacks (and epubcheck's CSS parser rejects it).
     """
     return _major_minor("myst-nb")[0] == 1 and filename.startswith("mystnb.") and filename.endswith(".css")
+
+
+@functools.cache
+def kernel_manager_class() -> type:
+    """jupyter_client's AsyncKernelManager, remembering the clients made from it, so `stop_clients` can close them.
+
+    nbclient makes its own client from the manager it is given, and a KernelClient does not stop its
+    channels when it is dropped (the leak fixed for nbconvert's executor in
+    https://github.com/jupyter/nbconvert/pull/1175); a kernel started ahead and stopped by us would
+    otherwise leave its sockets open in a long-lived worker. Checked on jupyter_client 8.10 (the lock's).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ChapterKernelManager(AsyncKernelManager):
+        def client(self, **kwargs):
+            made = super().client(**kwargs)
+            self.__dict__.setdefault("carebook_clients", []).append(made)
+            return made
+
+    return ChapterKernelManager
+
+
+def stop_clients(manager: object) -> None:
+    """Stop the channels of every client made from a `kernel_manager_class()` manager."""
+    for client in manager.__dict__.get("carebook_clients", []):
+        client.stop_channels()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from carebook import _compat
 from carebook.build.chapter import ChapterJob, ChapterResult, line_in_cell, place, read_chapter, reporter, versions
 
 SLOW_CELL = 30  # seconds after which the build says which cell is still running
@@ -34,20 +35,6 @@ class Spare:
 
 
 _worker = threading.local()  # per worker thread: at most one spare kernel
-
-
-@functools.cache
-def _manager_class() -> type:
-    """jupyter_client's AsyncKernelManager, remembering the clients it makes (whoever starts a kernel stops them)."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class ChapterKernelManager(AsyncKernelManager):
-        def client(self, **kwargs):
-            made = super().client(**kwargs)
-            self.__dict__.setdefault("carebook_clients", []).append(made)
-            return made
-
-    return ChapterKernelManager
 
 
 def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
@@ -73,7 +60,7 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
     from jupyter_core.utils import run_sync
 
     folder = tempfile.TemporaryDirectory(prefix=f"carebook-{job.slug}-")
-    manager = _manager_class()(kernel_name="python3")
+    manager = _compat.kernel_manager_class()(kernel_name="python3")
     with open(Path(folder.name) / "kernel.log", "w", encoding="utf-8") as log:
         run_sync(manager.start_kernel)(
             extra_arguments=[
@@ -92,8 +79,7 @@ def _stop(spare: Spare) -> None:
     """Close a kernel's clients and stop it at once."""
     from jupyter_core.utils import run_sync
 
-    for client in spare.manager.__dict__.get("carebook_clients", []):
-        client.stop_channels()
+    _compat.stop_clients(spare.manager)
     with contextlib.suppress(Exception):  # already gone
         run_sync(spare.manager.shutdown_kernel)(now=True)
 
