@@ -162,3 +162,18 @@ def test_labelled_bars_scale_to_the_data_and_label_every_bar():
     assert fig.png().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="headroom"):
         charts.headroom([0, None])
+
+
+def test_the_bcf_minimum_total_adds_its_three_parts_and_names_what_is_missing(recorded: Path):
+    from carebook import facts
+
+    total, rows = facts.bcf_minimum_total("2025-26")
+    parts = [data.fact("bcf_years", key.split(":", 1)[1]) for key in rows]
+    assert sorted(p["component"] for p in parts) == sorted(facts.BCF_PARTS)
+    assert total == sum(p["amount"] for p in parts)
+
+    csv = recorded.parent / "data" / "bcf_years.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv.write_text("".join(line for line in lines if not line.startswith(parts[-1]["id"] + ",")), encoding="utf-8")
+    with pytest.raises(ValueError, match="bcf_years.csv: 2025-26 needs one GBP_million row for each of"):
+        facts.bcf_minimum_total("2025-26")
