@@ -14,6 +14,7 @@ import pandas as pd
 
 from carebook import data
 from carebook.markup import markdown_text
+from carebook.shapes import headroom, labelled_bars, plan_against_actual, slots  # noqa: F401 (the chapters' API)
 
 # Okabe and Ito's colour-blind-safe palette (black dropped: it is the text colour).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
@@ -133,16 +134,6 @@ class Figure:
         A layered or concatenated chart may hold its data in its parts: the largest table among
         them is shown (the others are usually a line or a label drawn for emphasis).
         """
-
-        def frames(chart) -> list[pd.DataFrame]:
-            found = [chart.data] if isinstance(getattr(chart, "data", None), pd.DataFrame) else []
-            for key in ("layer", "concat", "hconcat", "vconcat"):
-                parts = getattr(chart, key, None)
-                for part in parts if isinstance(parts, list) else []:
-                    found += frames(part)
-            inner = getattr(chart, "spec", None)  # of a facet or repeat
-            return found + (frames(inner) if isinstance(inner, alt.SchemaBase) else [])
-
         found = frames(self.chart)
         if not found:
             return ""
@@ -179,6 +170,27 @@ class Figure:
             "image/png": base64.b64encode(self.png()).decode("ascii"),
             "text/plain": self.alt,
         }
+
+
+def frames(chart: alt.SchemaBase) -> list[pd.DataFrame]:
+    """The data frames a chart draws, searched through its layers, concatenations, facets and repeats."""
+    found = [chart.data] if isinstance(getattr(chart, "data", None), pd.DataFrame) else []
+    for key in ("layer", "concat", "hconcat", "vconcat"):
+        parts = getattr(chart, key, None)
+        for part in parts if isinstance(parts, list) else []:
+            found += frames(part)
+    inner = getattr(chart, "spec", None)  # of a facet or repeat
+    return found + (frames(inner) if isinstance(inner, alt.SchemaBase) else [])
+
+
+def drawn_sources(chart: alt.SchemaBase) -> list[str]:
+    """The source ids of the rows a chart draws: their source_id column, or what `prose.with_source` noted."""
+    found: set[str] = set()
+    for frame in frames(chart):
+        found |= set(frame.attrs.get("source_ids", ()))
+        if "source_id" in frame.columns:
+            found |= set(map(str, frame["source_id"].dropna()))
+    return sorted(found)
 
 
 def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -271,8 +283,9 @@ def figure(
 ) -> None:
     """Glue `chart` as figure `name`; place it with a {glue:figure} directive whose body is the caption.
 
-    `alt` is a sentence saying what the chart shows (required); `sources` are ids from
-    data/sources.csv for the footer (required); `table` names the data/ table behind it.
+    `alt` is a sentence saying what the chart shows (required); `sources` are ids from data/sources.csv
+    for the footer (by default, the sources of the rows the chart draws); `table` names the data/ table
+    behind it.
     """
     from myst_nb import glue
 
@@ -280,8 +293,9 @@ def figure(
         raise ValueError(
             f"chart {name!r} needs alt text: a sentence of at least {MIN_ALT_WORDS} words saying what it shows"
         )
+    sources = list(sources) or drawn_sources(chart)
     if not sources:
-        raise ValueError(f"chart {name!r} needs sources=[...]: ids from data/sources.csv for its footer")
+        raise ValueError(f"chart {name!r} draws no sourced rows: pass sources=[...], ids from data/sources.csv")
     if table is not None:
         data.resource(table)
     glue(name, Figure(chart, alt, sources, table), display=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from numbers import Number
 
 import pandas as pd
@@ -102,6 +103,27 @@ def glue(
     myst_glue(name, Prose(text, record), display=False)
 
 
+def glue_many(table: str, names: Mapping[str, str]) -> None:
+    """Glue several rows of one table at once, `{glue name: row id}`; each row is its own provenance.
+
+    A figure computed from rows goes through `glue` with `rows=`; `data.fact` gives a row again without reading
+    its table again.
+    """
+    from carebook.data import fact
+
+    rows = {name: fact(table, row_id) for name, row_id in names.items()}  # every id checked before any is glued
+    for name, row in rows.items():
+        glue(name, row)
+
+
+def join_words(items: Sequence[object]) -> str:
+    """Items as a list in prose: 'a', 'a and b', 'a, b and c'."""
+    words = [str(item) for item in items]
+    if not words:
+        raise ValueError("join_words: nothing to list")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
 
@@ -125,10 +147,32 @@ def date(when: pd.Timestamp, precision: str = "day") -> str:
     raise ValueError(f"unknown date precision {precision!r}")
 
 
-def signed(row: pd.Series) -> str:
-    """A row's figure with its direction for tables: 'down 5.3%', 'up 87,000', '£3.8 billion'."""
+def with_change(row: pd.Series) -> str:
+    """A row's figure with its direction for tables and labels: 'down 5.3%', 'up 87,000', '£3.8 billion'."""
     words = {"increase": "up ", "decrease": "down "}
     return words.get(str(row.get("change", "level")), "") + fmt_row(row)
+
+
+# Fractions the book names in words, and how near a stated share must be to one (a source's 0.333 is a third).
+FRACTIONS = {
+    Fraction(1, 2): "half",
+    Fraction(1, 3): "one-third",
+    Fraction(2, 3): "two-thirds",
+    Fraction(1, 4): "a quarter",
+    Fraction(3, 4): "three-quarters",
+    Fraction(1, 5): "one-fifth",
+    Fraction(1, 10): "one-tenth",
+}
+FRACTION_TOLERANCE = 0.0005
+
+
+def fraction_words(share: Number) -> str:
+    """A share as words: 0.5 'half', 0.333 'one-third', 0.25 'a quarter'; a ValueError for any other share."""
+    nearest = min(FRACTIONS, key=lambda f: abs(float(f) - float(share)))
+    if abs(float(nearest) - float(share)) > FRACTION_TOLERANCE:
+        named = ", ".join(f"{f} ({w})" for f, w in FRACTIONS.items())
+        raise ValueError(f"fraction_words: {share!r} is not a fraction the book names in words ({named})")
+    return FRACTIONS[nearest]
 
 
 LOCATOR_CHARS = 60
@@ -179,7 +223,9 @@ def with_source(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with a `source` citation column in place of its source_id and locator, for charts readers see."""
     shown = frame.copy()
     shown["source"] = sources(frame) if len(frame) else pd.Series(dtype="string")
-    return shown.drop(columns=[c for c in ("source_id", "locator", "note") if c in shown.columns])
+    shown = shown.drop(columns=[c for c in ("source_id", "locator", "note") if c in shown.columns])
+    shown.attrs["source_ids"] = sorted(set(map(str, frame["source_id"])))  # for the chart's default source line
+    return shown
 
 
 def _latest(table: str, date_column: str, precision_column: str) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import jupytext
@@ -82,10 +83,12 @@ def test_has_a_parameters_cell_that_the_chapter_uses(page):
 
 def test_has_two_figures_each_with_alt_text_and_sources(page):
     code = "\n".join(c.source for c in notebook(page).cells if c.cell_type == "code")
-    calls = re.findall(r"charts\.(?:figure|table)\((.*?)\n\)", code, flags=re.S)
+    calls = re.findall(r"charts\.(figure|table)\((.*?)\n\)", code, flags=re.S)
     assert len(calls) >= 2
-    for call in calls:
-        assert re.search(r"\balt=", call) and re.search(r"\bsources=", call)
+    for kind, call in calls:
+        assert re.search(r"\balt=", call)
+        # A chart's sources default to those of the rows it draws (charts.figure refuses a chart with none).
+        assert kind == "figure" or re.search(r"\bsources=", call)
     placed = re.findall(r"```\{glue:figure\} (\S+)\n:name: \S+\n\n(.+)", markdown(page))
     assert len(placed) >= 2, "each figure is placed with a caption"
 
@@ -111,6 +114,85 @@ def test_no_typed_numbers_in_prose(any_page):
         if re.search(r"\d", stripped) or re.search(NUMBER_WORDS, stripped, flags=re.I):
             typed.append(line.strip()[:120])
     assert not typed, "numbers must be glued from data/:\n" + "\n".join(typed)
+
+
+ISO_DATE = rf"(?:\b{YEAR}|{{…}})-\d\d-\d\d\b"  # a date in code: 2026-12-31, or f"{year}-12-31"
+
+
+def typed_numbers(text: str) -> bool:
+    """Whether `text` states a number (a digit or a number word), years, dates and numbered items aside."""
+    for allowed in [ISO_DATE, *ALLOWED_NUMBERS]:
+        text = re.sub(allowed, "", text)
+    return bool(re.search(r"\d", text) or re.search(NUMBER_WORDS, text, flags=re.I))
+
+
+def literal_text(node: ast.AST) -> list[str]:
+    """The text typed into an expression: its string literals, an f-string with {…} for what it computes;
+    not the arguments of calls inside it."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return ["".join(v.value if isinstance(v, ast.Constant) else "{…}" for v in node.values)]
+    if isinstance(node, ast.Call):
+        return literal_text(node.func)
+    return [text for child in ast.iter_child_nodes(node) for text in literal_text(child)]
+
+
+def typed_number(node: ast.AST) -> bool:
+    """Whether `node` is a number typed as a literal (`60`, `-0.5`); zero, the axis baseline, aside."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, int | float) and node.value != 0
+
+
+def typed_in_code(path) -> list[str]:
+    """Numbers typed into the alt texts and the literal axis domains of a chapter's code cells."""
+    found = []
+    for cell in jupytext.read(path).cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if not isinstance(node, ast.Call):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "alt":
+                    found += [f"alt={text!r}" for text in literal_text(keyword.value) if typed_numbers(text)]
+                elif keyword.arg == "domain" and isinstance(keyword.value, ast.List | ast.Tuple):
+                    items = keyword.value.elts
+                    if any(typed_number(i) or any(typed_numbers(t) for t in literal_text(i)) for i in items):
+                        found.append(f"domain={ast.unparse(keyword.value)}")
+    return found
+
+
+def test_no_typed_numbers_in_alt_texts_or_axis_domains(any_page):
+    typed = typed_in_code(any_page.path)
+    assert not typed, "alt texts and axis domains must be computed from data/:\n" + "\n".join(typed)
+
+
+def test_the_code_check_sees_numbers_typed_into_alt_texts_and_domains(tmp_path):
+    chapter = tmp_path / "typed.md"
+    cells = [
+        "charts.figure('a', c, alt='Two bars: 47% in 2006 and 58% in ' + str(year))",
+        "charts.figure('b', c, alt=f'From {first} to {last}, about one-third of {n} sites in 2015-16.')",
+        "charts.figure('c', c, alt=f'Sites in {n} areas, from 1948 to {last:%Y}, shown by {label}.')",
+        "x = alt.X('v:Q', scale=alt.Scale(domain=[0, 60]))",
+        "y = alt.Y('v:Q', scale=alt.Scale(domain=[-0.5, len(aims) - 0.5]))",
+        "z = alt.Y('v:Q', scale=alt.Scale(domain=[0, top * 1.1]))",
+        "d = alt.X('d:T', scale=alt.Scale(domain=[f'{first}-01-01', '2026-12-31']))",
+        "k = alt.Color('k:N', scale=alt.Scale(domain=['sourced', 'not established']))",
+    ]
+    chapter.write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n# Typed\n\n"
+        "```{code-cell} ipython3\n" + "\n".join(cells) + "\n```\n",
+        encoding="utf-8",
+    )
+    assert typed_in_code(chapter) == [
+        "alt='Two bars: 47% in 2006 and 58% in '",
+        "alt='From {…} to {…}, about one-third of {…} sites in 2015-16.'",
+        "domain=[0, 60]",
+        "domain=[-0.5, len(aims) - 0.5]",
+    ]
 
 
 def test_citations_and_terms_resolve(any_page):

@@ -14,6 +14,8 @@ KERNEL_CODE = (
     "data.py",
     "prose.py",
     "charts.py",
+    "shapes.py",
+    "facts.py",
     "reads.py",
     "provenance.py",
     "citations.py",
