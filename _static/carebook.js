@@ -175,11 +175,15 @@
   // Draw the chart at its own width; if it is wider than its column, take the difference off its plot
   // widths and draw it again (a few times: axes and legends change with the width), so that it is
   // drawn at the column's width with its lettering at full size instead of scaled down.
+  // A chart with a phone layout of its own (charts.figure's `narrow`) is drawn in that layout in a narrow column.
   function fit(chart) {
-    var base = COARSE ? forTouch(chart.spec) : chart.spec;
     var column = chart.target.parentNode.clientWidth;
     var tight = column < NARROW ? column : 0;
+    var chosen = tight && chart.narrowSpec ? chart.narrowSpec : chart.spec;
+    var base = COARSE ? forTouch(chosen) : chosen;
     var shrink = 0;
+    chart.target.setAttribute("data-layout", chosen === chart.spec ? "wide" : "narrow");
+    if (chart.tools) chart.tools.hidden = chosen !== chart.spec;
     function attempt(tries) {
       var spec = shrink || tight ? narrow(base, shrink, tight, column) : base;
       return embed(chart, spec).then(function () {
@@ -217,6 +221,8 @@
     bar.className = "carebook-chart-tools";
     bar.appendChild(button);
     bar.appendChild(hint);
+    bar.hidden = chart.target.getAttribute("data-layout") !== "wide"; // the phone layout is a still picture
+    chart.tools = bar;
     chart.target.parentNode.insertBefore(bar, chart.target.nextSibling);
   }
 
@@ -224,7 +230,9 @@
     var target = document.getElementById(script.getAttribute("data-for"));
     if (!target || target.getAttribute("data-drawn")) return;
     target.setAttribute("data-drawn", "yes");
-    var chart = { target: target, spec: JSON.parse(script.textContent), width: 0, view: null };
+    var phone = document.querySelector('script.carebook-spec-narrow[data-for="' + target.id + '"]');
+    var chart = { target: target, spec: JSON.parse(script.textContent), width: 0, view: null, tools: null };
+    chart.narrowSpec = phone ? JSON.parse(phone.textContent) : null;
     fit(chart)
       .then(function () {
         drawn.push(chart);

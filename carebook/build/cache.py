@@ -14,6 +14,8 @@ KERNEL_CODE = (
     "data.py",
     "prose.py",
     "charts.py",
+    "chartdata.py",
+    "layouts.py",
     "reads.py",
     "provenance.py",
     "citations.py",

@@ -1,0 +1,37 @@
+"""A chart's data as readers see it, for the table beneath each chart."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A chart's data as readers see it: a citation in place of source_id and locator; no working columns.
+
+    Columns whose names start with "_" (positions computed for drawing) and notes are left out.
+    """
+    from carebook import prose
+
+    shown = frame.copy()
+    if "source_id" in shown.columns:
+        citations = prose.sources(shown) if "locator" in shown.columns else [prose.cite(s) for s in shown["source_id"]]
+        position = list(shown.columns).index("source_id")
+        shown = shown.drop(columns=[c for c in ("source_id", "locator") if c in shown.columns])
+        shown.insert(min(position, len(shown.columns)), "source", citations)
+    shown = shown[[c for c in shown.columns if not str(c).startswith("_") and c != "note"]]
+    return shown.astype(object).where(shown.notna(), "")  # a missing value is an empty cell, never "<NA>"
+
+
+def encoded_fields(spec: dict | list) -> set[str]:
+    """Every field name a Vega-Lite spec encodes, searched through layers and concatenations."""
+    found: set[str] = set()
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "field" and isinstance(value, str):
+                found.add(value)
+            elif key != "datasets":
+                found |= encoded_fields(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found |= encoded_fields(item)
+    return found
