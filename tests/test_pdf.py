@@ -366,3 +366,37 @@ def test_data_schema_is_a_compact_appendix(built_pdf: Path):
     start = next(i for i, text in enumerate(pages_) if re.search(r"The data behind the book", text) and i > 8)
     end = next(i for i, text in enumerate(pages_) if i > start and re.search(r"^\s*Chapter \d+\s*$", text, re.M))
     assert end - start <= 4, f"the data appendix takes {end - start} pages"
+
+
+def list_of_figures(pdf: Path) -> list[str]:
+    """The entries of the list of figures, one string each (an entry may wrap onto a second line)."""
+    pages_ = pdf_pages(pdf)
+    start = next(i for i, text in enumerate(pages_[:10]) if "List of Figures" in text)
+    lines = []
+    for text in pages_[start : start + 4]:
+        if text is not pages_[start] and ". . ." not in text:
+            break
+        lines += text.split("List of Figures")[-1].splitlines()
+    entries: list[str] = []
+    for line in lines:
+        if re.match(r"^\s{0,3}\d+(\.\d+)?\s{2,}\S", line):
+            entries.append(line.strip())
+        elif entries and line.strip() and not re.match(r"^\s*(Contents|Joined Up\?)", line):
+            entries[-1] += " " + line.strip()
+    return entries
+
+
+def test_list_of_figures_gives_every_figure_a_short_caption(built_pdf: Path):
+    entries = list_of_figures(built_pdf)
+    assert len(entries) == len(figure_directives()), f"{len(entries)} entries for {len(figure_directives())} figures"
+    long = [entry for entry in entries if "web edition" in entry or "point at" in entry or len(entry) > 200]
+    assert not long, f"the list of figures prints long captions: {long[:3]}"
+
+
+def test_short_caption_is_the_first_sentence():
+    from carebook.sphinxext.latex import short_caption
+
+    assert short_caption("Events by category. A date known only to the month.") == "Events by category"
+    assert short_caption("Pressures, as reported. “Cash” means as stated.") == "Pressures, as reported"
+    cut = short_caption("word " * 40)
+    assert len(cut) <= 111 and cut.endswith("word…")
