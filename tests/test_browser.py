@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -550,3 +551,29 @@ def test_the_self_test_gives_feedback_from_the_keyboard(tab, site):
     expect_visible(feedback)
     assert "Compare your answer" in feedback.inner_text()
     assert details.locator(".sd-summary-content").inner_text().strip(), "the model answer is empty"
+
+
+PDF_LINK = "Download the PDF edition of this book"
+
+
+def test_every_page_links_the_pdf_once_it_is_built(built_pdf: Path, site: str, browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route("**/*", lambda route: route.continue_() if site in route.request.url else route.abort())
+    page = context.new_page()
+    try:
+        for chapter in PAGES:
+            page.goto(f"{site}/{chapter.name}.html")
+            links = page.get_by_role("link", name=PDF_LINK)
+            assert links.count() == 1, f"{chapter.name}: {links.count()} links to the PDF edition"
+            assert links.first.is_visible(), f"{chapter.name}: the link to the PDF is hidden"
+        response = page.request.get(links.first.evaluate("a => a.href"))
+        assert response.ok and response.body().startswith(b"%PDF"), "the PDF link does not reach the PDF"
+        assert response.body() == built_pdf.read_bytes(), "the site links a PDF other than the one just built"
+        # A site whose editions script names no PDF (as before `carebook pdf` has run) shows no link.
+        unbuilt = ROOT / "_static" / "carebook-editions.js"
+        assert 'carebookPdf = ""' in unbuilt.read_text(encoding="utf-8")
+        page.route(re.compile(r"/_static/carebook-editions\.js"), lambda route: route.fulfill(path=str(unbuilt)))
+        page.goto(f"{site}/{PAGES[1].name}.html")
+        assert page.get_by_role("link", name=PDF_LINK).count() == 0, "a PDF link shows with no PDF built"
+    finally:
+        context.close()

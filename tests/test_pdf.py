@@ -400,3 +400,36 @@ def test_short_caption_is_the_first_sentence():
     assert short_caption("Pressures, as reported. “Cash” means as stated.") == "Pressures, as reported"
     cut = short_caption("word " * 40)
     assert len(cut) <= 111 and cut.endswith("word…")
+
+
+WEB_EDITION = "https://example.org/joined-up/"
+
+
+def title_page(pdf: Path) -> str:
+    """The first page's text, read afresh (`pdf_pages` caches by path; this PDF is rebuilt in place)."""
+    return run("pdftotext", "-layout", "-l", "1", str(pdf), "-")
+
+
+def test_title_page_names_the_web_edition_only_when_a_base_url_is_set(minibook: Path):
+    pdf = pdf_ready(minibook)
+    plain = carebook("pdf", cwd=minibook)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    first = title_page(pdf)
+    assert "Web edition" not in first and "example.org" not in first, "a web edition is named with no html_baseurl"
+
+    config = yaml.safe_load((minibook / "_config.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["config"]["html_baseurl"] = WEB_EDITION
+    (minibook / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    named = carebook("pdf", cwd=minibook)
+    assert named.returncode == 0, named.stdout + named.stderr
+    first = " ".join(title_page(pdf).split())
+    assert f"Web edition: {WEB_EDITION}" in first, f"the title page does not name the web edition:\n{first}"
+
+
+def test_the_book_names_its_web_edition_as_configured(built_pdf: Path):
+    base = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"].get("html_baseurl")
+    first = " ".join(pdf_pages(built_pdf)[0].split())
+    if base:
+        assert f"Web edition: {base}" in first
+    else:
+        assert "Web edition" not in first, "the title page names a web edition that is not configured"
