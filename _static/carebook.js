@@ -86,16 +86,20 @@
     })(spec);
   }
 
-  // The source line beneath a chart, wrapped again to the narrow width.
+  // The source line beneath a chart, wrapped again to the narrow width, each source starting a line of its own
+  // (a footer naming several sources reads as a list rather than a block).
   function rewrapTitle(spec, chars) {
     var title = spec.title;
     if (!title || typeof title !== "object" || !title.text) return;
     var text = Array.isArray(title.text) ? title.text : [String(title.text)];
     var lines = [];
-    text.join(" ").split(/\s+/).forEach(function (word) {
-      var last = lines.length - 1;
-      if (last >= 0 && (lines[last] + " " + word).length <= chars) lines[last] += " " + word;
-      else lines.push(word);
+    text.join(" ").split(/;\s+/).forEach(function (source, index, all) {
+      var start = lines.length;
+      (source + (index < all.length - 1 ? ";" : "")).split(/\s+/).forEach(function (word) {
+        var last = lines.length - 1;
+        if (last >= start && (lines[last] + " " + word).length <= chars) lines[last] += " " + word;
+        else lines.push(word);
+      });
     });
     title.text = lines;
   }
