@@ -13,6 +13,9 @@
   var MIN_PLOT = 90; // pixels: the narrowest a plot is drawn
   var NARROW = 560; // a column narrower than this gets the narrow layout (shorter labels, legends in columns)
   var NARROW_LABEL = 110; // pixels: the longest axis label in the narrow layout
+  var LABEL_CHAR = 7; // pixels per character of a 12 px axis label, at most about
+  var LABEL_LINE = 14; // pixels per line of a wrapped axis label
+  var MAX_LABEL_LINES = 3; // a longer category name is cut after its third line (its full name is in the data table)
   var LEGEND_COLUMN = 150; // pixels per legend column in the narrow layout
   var FIT_TRIES = 3;
   var FOOTER_CHAR = 6; // pixels per character of the 11 px source line under a chart
@@ -52,9 +55,14 @@
     }
     if (tight) {
       capLimits(out, NARROW_LABEL, tight - NARROW_LABEL);
+      wrapSideLabels(out);
       rewrapTitle(out, Math.floor(tight / FOOTER_CHAR));
       config.axis = Object.assign({}, config.axis, { labelLimit: NARROW_LABEL });
       config.axisY = Object.assign({}, config.axisY, { labelLimit: NARROW_LABEL });
+      // years and amounts along a narrowed axis drop every other label rather than run together
+      ["axisTemporal", "axisQuantitative"].forEach(function (key) {
+        config[key] = Object.assign({ labelOverlap: "greedy", labelSeparation: 6 }, config[key]);
+      });
       // categories along the bottom slant rather than collide or drop out
       config.axisXDiscrete = Object.assign({}, config.axisXDiscrete, { labelAngle: -35, labelAlign: "right", labelLimit: 170 });
       config.legend = Object.assign({}, config.legend, {
@@ -65,6 +73,62 @@
       config.title = Object.assign({}, config.title, { limit: tight });
     }
     return out;
+  }
+
+  // In the narrow layout a long category name along the side wraps onto as many lines as its row has room for
+  // (cut with "…" only beyond that), instead of being cut to one short line.
+  function wrapSideLabels(spec) {
+    var rows = [];
+    Object.keys(spec.datasets || {}).forEach(function (name) { rows = rows.concat(spec.datasets[name]); });
+    var view = (spec.config && spec.config.view) || {};
+    (function walk(node, owner) {
+      if (!node || typeof node !== "object") return;
+      if (typeof node.height === "number" || (node.height && typeof node.height.step === "number")) owner = node;
+      var height = owner ? owner.height : null;
+      var y = node.encoding && node.encoding.y;
+      if (y && y.field && (y.type === "nominal" || y.type === "ordinal") && y.axis !== null && !(y.axis && y.axis.labelExpr)) {
+        var values = [];
+        rows.forEach(function (row) {
+          var value = row[y.field];
+          if (value != null && values.indexOf(String(value)) < 0) values.push(String(value));
+        });
+        var per = height && height.step ? height.step : typeof height === "number" ? height / (values.length || 1) : view.discreteHeight && view.discreteHeight.step || 20;
+        var chars = Math.floor(NARROW_LABEL / LABEL_CHAR);
+        var needed = Math.min(MAX_LABEL_LINES, Math.max.apply(null, values.map(function (value) {
+          return wrapWords(value, chars, MAX_LABEL_LINES).length;
+        }).concat([1])));
+        var most = Math.floor(per / LABEL_LINE);
+        if (most < needed && owner) { // rows tall enough for their names: a phone page scrolls down, not across
+          per = needed * LABEL_LINE + 4;
+          owner.height = typeof owner.height === "number" ? Math.ceil(per * values.length) : { step: per };
+          most = needed;
+        }
+        if (most >= 2 && values.length) {
+          var lines = {};
+          values.forEach(function (value) { lines[value] = wrapWords(value, chars, most); });
+          y.axis = Object.assign({}, y.axis, { labelExpr: "(" + JSON.stringify(lines) + ")[datum.value] || datum.label" });
+        }
+      }
+      ["layer", "vconcat", "concat", "hconcat"].forEach(function (key) {
+        (node[key] || []).forEach(function (part) { walk(part, owner); });
+      });
+      if (node.spec) walk(node.spec, owner);
+    })(spec, null);
+  }
+
+  // `text` in lines of at most `chars` characters, at most `most` lines (the last ending "…" if cut short).
+  function wrapWords(text, chars, most) {
+    var lines = [];
+    text.split(/\s+/).forEach(function (word) {
+      var last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= chars) lines[last] += " " + word;
+      else lines.push(word);
+    });
+    if (lines.length > most) {
+      lines = lines.slice(0, most);
+      lines[most - 1] = lines[most - 1].replace(/\s*\S*$/, "") + "…";
+    }
+    return lines;
   }
 
   // In the narrow layout no axis label is longer than `label` pixels and no text mark than `text`, unless
@@ -86,16 +150,20 @@
     })(spec);
   }
 
-  // The source line beneath a chart, wrapped again to the narrow width.
+  // The source line beneath a chart, wrapped again to the narrow width, each source starting a line of its own
+  // (a footer naming several sources reads as a list rather than a block).
   function rewrapTitle(spec, chars) {
     var title = spec.title;
     if (!title || typeof title !== "object" || !title.text) return;
     var text = Array.isArray(title.text) ? title.text : [String(title.text)];
     var lines = [];
-    text.join(" ").split(/\s+/).forEach(function (word) {
-      var last = lines.length - 1;
-      if (last >= 0 && (lines[last] + " " + word).length <= chars) lines[last] += " " + word;
-      else lines.push(word);
+    text.join(" ").split(/;\s+/).forEach(function (source, index, all) {
+      var start = lines.length;
+      (source + (index < all.length - 1 ? ";" : "")).split(/\s+/).forEach(function (word) {
+        var last = lines.length - 1;
+        if (last >= start && (lines[last] + " " + word).length <= chars) lines[last] += " " + word;
+        else lines.push(word);
+      });
     });
     title.text = lines;
   }
@@ -175,11 +243,15 @@
   // Draw the chart at its own width; if it is wider than its column, take the difference off its plot
   // widths and draw it again (a few times: axes and legends change with the width), so that it is
   // drawn at the column's width with its lettering at full size instead of scaled down.
+  // A chart with a phone layout of its own (charts.figure's `narrow`) is drawn in that layout in a narrow column.
   function fit(chart) {
-    var base = COARSE ? forTouch(chart.spec) : chart.spec;
     var column = chart.target.parentNode.clientWidth;
     var tight = column < NARROW ? column : 0;
+    var chosen = tight && chart.narrowSpec ? chart.narrowSpec : chart.spec;
+    var base = COARSE ? forTouch(chosen) : chosen;
     var shrink = 0;
+    chart.target.setAttribute("data-layout", chosen === chart.spec ? "wide" : "narrow");
+    if (chart.tools) chart.tools.hidden = chosen !== chart.spec;
     function attempt(tries) {
       var spec = shrink || tight ? narrow(base, shrink, tight, column) : base;
       return embed(chart, spec).then(function () {
@@ -217,6 +289,8 @@
     bar.className = "carebook-chart-tools";
     bar.appendChild(button);
     bar.appendChild(hint);
+    bar.hidden = chart.target.getAttribute("data-layout") !== "wide"; // the phone layout is a still picture
+    chart.tools = bar;
     chart.target.parentNode.insertBefore(bar, chart.target.nextSibling);
   }
 
@@ -224,7 +298,9 @@
     var target = document.getElementById(script.getAttribute("data-for"));
     if (!target || target.getAttribute("data-drawn")) return;
     target.setAttribute("data-drawn", "yes");
-    var chart = { target: target, spec: JSON.parse(script.textContent), width: 0, view: null };
+    var phone = document.querySelector('script.carebook-spec-narrow[data-for="' + target.id + '"]');
+    var chart = { target: target, spec: JSON.parse(script.textContent), width: 0, view: null, tools: null };
+    chart.narrowSpec = phone ? JSON.parse(phone.textContent) : null;
     fit(chart)
       .then(function () {
         drawn.push(chart);

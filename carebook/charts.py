@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 from carebook import data
+from carebook.chartdata import drawn_sources, encoded_fields, frames, reader_columns
 from carebook.markup import markdown_text
 from carebook.shapes import headroom, labelled_bars, plan_against_actual, slots  # noqa: F401 (the chapters' API)
 
@@ -109,18 +110,29 @@ def source_line(source_ids: Sequence[str], table: str | None = None) -> str:
 class Figure:
     """A chart with its description, emitted as interactive HTML and a static PNG."""
 
-    def __init__(self, chart: alt.TopLevelMixin, alt_text: str, sources: Sequence[str], table: str | None):
-        self.chart = chart.properties(
-            description=alt_text,
-            title=alt.TitleParams(
-                textwrap.wrap(source_line(sources, table), FOOTER_CHARS), orient="bottom", anchor="start"
-            ),
+    def __init__(
+        self,
+        chart: alt.TopLevelMixin,
+        alt_text: str,
+        sources: Sequence[str],
+        table: str | None,
+        narrow: alt.TopLevelMixin | None = None,
+    ):
+        footer = alt.TitleParams(
+            textwrap.wrap(source_line(sources, table), FOOTER_CHARS), orient="bottom", anchor="start"
         )
+        self.chart = chart.properties(description=alt_text, title=footer)
         self.alt = alt_text
         self.table = table
         self.spec = house_interaction(house_colours(self.chart.to_dict()))
-        self.spec_json = json.dumps(self.spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        self.id = "vis-" + hashlib.sha256(self.spec_json.encode()).hexdigest()[:12]
+        self.spec_json = _spec_json(self.spec)
+        # The phone layout (carebook.js draws it in a column narrower than its NARROW): same data, description
+        # and footer, laid out for a narrow screen. Print always takes the wide chart.
+        self.narrow_json = ""
+        if narrow is not None:
+            narrow_chart = narrow.properties(description=alt_text, title=footer)
+            self.narrow_json = _spec_json(house_interaction(house_colours(narrow_chart.to_dict())))
+        self.id = "vis-" + hashlib.sha256((self.spec_json + self.narrow_json).encode()).hexdigest()[:12]
 
     def png(self) -> bytes:
         """The chart as a PNG for print."""
@@ -138,7 +150,7 @@ class Figure:
         if not found:
             return ""
         frame = max(found, key=len)  # the first of the largest
-        fields = _encoded_fields(self.spec)
+        fields = encoded_fields(self.spec)
         shown = reader_columns(frame[[c for c in frame.columns if c in fields] or list(frame.columns)])
         for col in shown.columns:
             if pd.api.types.is_datetime64_any_dtype(shown[col]):
@@ -147,10 +159,7 @@ class Figure:
         return f'<details class="carebook-data"><summary>Show the data</summary>{table}</details>'
 
     def html(self) -> str:
-        """A container that `_static/carebook.js` fills with the chart, then the data and a CSV link."""
-        # Script content is not HTML-unescaped, and `</script` or `<!--` in it would end or confuse the
-        # element: JSON's own escapes keep <, > and & out of the markup and parse back to the same spec.
-        spec = self.spec_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        """A container that `_static/carebook.js` fills with the chart (or its phone layout), its data, a CSV link."""
         link = ""
         if self.table:
             link = (
@@ -160,8 +169,15 @@ class Figure:
         return (
             f'<div class="carebook-chart"><div id="{self.id}" class="{VIS_CLASS}" '
             f'data-alt="{html.escape(self.alt)}"></div>'
-            f'<script type="application/json" class="carebook-spec" data-for="{self.id}">{spec}</script>'
-            f"{self.data_table()}{link}</div>"
+            f'<script type="application/json" class="carebook-spec" data-for="{self.id}">'
+            f"{_script_safe(self.spec_json)}</script>"
+            + (
+                f'<script type="application/json" class="carebook-spec-narrow" data-for="{self.id}">'
+                f"{_script_safe(self.narrow_json)}</script>"
+                if self.narrow_json
+                else ""
+            )
+            + f"{self.data_table()}{link}</div>"
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
@@ -172,42 +188,18 @@ class Figure:
         }
 
 
-def frames(chart: alt.SchemaBase) -> list[pd.DataFrame]:
-    """The data frames a chart draws, searched through its layers, concatenations, facets and repeats."""
-    found = [chart.data] if isinstance(getattr(chart, "data", None), pd.DataFrame) else []
-    for key in ("layer", "concat", "hconcat", "vconcat"):
-        parts = getattr(chart, key, None)
-        for part in parts if isinstance(parts, list) else []:
-            found += frames(part)
-    inner = getattr(chart, "spec", None)  # of a facet or repeat
-    return found + (frames(inner) if isinstance(inner, alt.SchemaBase) else [])
+def _spec_json(spec: dict) -> str:
+    """A spec as compact, stable JSON (the chart's id is its hash)."""
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def drawn_sources(chart: alt.SchemaBase) -> list[str]:
-    """The source ids of the rows a chart draws: their source_id column, or what `prose.with_source` noted."""
-    found: set[str] = set()
-    for frame in frames(chart):
-        found |= set(frame.attrs.get("source_ids", ()))
-        if "source_id" in frame.columns:
-            found |= set(map(str, frame["source_id"].dropna()))
-    return sorted(found)
+def _script_safe(spec_json: str) -> str:
+    """JSON to sit inside a <script> element.
 
-
-def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """A chart's data as readers see it: a citation in place of source_id and locator; no working columns.
-
-    Columns whose names start with "_" (positions computed for drawing) and notes are left out.
+    Script content is not HTML-unescaped, and `</script` or `<!--` in it would end or confuse the
+    element: JSON's own escapes keep <, > and & out of the markup and parse back to the same spec.
     """
-    from carebook import prose
-
-    shown = frame.copy()
-    if "source_id" in shown.columns:
-        citations = prose.sources(shown) if "locator" in shown.columns else [prose.cite(s) for s in shown["source_id"]]
-        position = list(shown.columns).index("source_id")
-        shown = shown.drop(columns=[c for c in ("source_id", "locator") if c in shown.columns])
-        shown.insert(min(position, len(shown.columns)), "source", citations)
-    shown = shown[[c for c in shown.columns if not str(c).startswith("_") and c != "note"]]
-    return shown.astype(object).where(shown.notna(), "")  # a missing value is an empty cell, never "<NA>"
+    return spec_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def colours_for(values: Sequence[str]) -> dict[str, str] | None:
@@ -263,29 +255,20 @@ def house_interaction(spec: dict) -> dict:
     return spec
 
 
-def _encoded_fields(spec: dict | list) -> set[str]:
-    """Every field name a Vega-Lite spec encodes, searched through layers and concatenations."""
-    found: set[str] = set()
-    if isinstance(spec, dict):
-        for key, value in spec.items():
-            if key == "field" and isinstance(value, str):
-                found.add(value)
-            elif key != "datasets":
-                found |= _encoded_fields(value)
-    elif isinstance(spec, list):
-        for item in spec:
-            found |= _encoded_fields(item)
-    return found
-
-
 def figure(
-    name: str, chart: alt.TopLevelMixin, *, alt: str = "", sources: Sequence[str] = (), table: str | None = None
+    name: str,
+    chart: alt.TopLevelMixin,
+    *,
+    alt: str = "",
+    sources: Sequence[str] = (),
+    table: str | None = None,
+    narrow: alt.TopLevelMixin | None = None,
 ) -> None:
     """Glue `chart` as figure `name`; place it with a {glue:figure} directive whose body is the caption.
 
     `alt` is a sentence saying what the chart shows (required); `sources` are ids from data/sources.csv
     for the footer (by default, the sources of the rows the chart draws); `table` names the data/ table
-    behind it.
+    behind it; `narrow` is the same chart laid out for a phone (drawn on narrow screens instead of `chart`).
     """
     from myst_nb import glue
 
@@ -298,7 +281,7 @@ def figure(
         raise ValueError(f"chart {name!r} draws no sourced rows: pass sources=[...], ids from data/sources.csv")
     if table is not None:
         data.resource(table)
-    glue(name, Figure(chart, alt, sources, table), display=False)
+    glue(name, Figure(chart, alt, sources, table, narrow), display=False)
 
 
 class Table:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,6 +337,31 @@ LETTERING = """() => [...document.querySelectorAll('.carebook-vis svg.marks')].m
 })"""
 
 
+# Charts with a phone layout of their own (charts.figure's `narrow`): which layout was drawn, and any two
+# pieces of lettering whose boxes overlap, or lettering that runs out of the drawing (clipped).
+LAYOUTS = """() => [...document.querySelectorAll('.carebook-vis')]
+  .filter(el => document.querySelector(`script.carebook-spec-narrow[data-for="${el.id}"]`))
+  .map(el => {
+    const svg = el.querySelector('svg.marks');
+    const frame = svg.getBoundingClientRect();
+    const boxes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+        .map(t => ({text: t.textContent.slice(0, 40), box: t.getBoundingClientRect()}));
+    const overlaps = [], outside = [];
+    boxes.forEach((a, i) => {
+        const b = a.box;
+        const out = b.left < frame.left - 1 || b.right > frame.right + 1;
+        if (out || b.top < frame.top - 1 || b.bottom > frame.bottom + 1) outside.push(a.text);
+        boxes.slice(i + 1).forEach(c => {
+            const d = c.box;
+            const w = Math.min(b.right, d.right) - Math.max(b.left, d.left);
+            const h = Math.min(b.bottom, d.bottom) - Math.max(b.top, d.top);
+            if (w > 1 && h > 1) overlaps.push(a.text + ' / ' + c.text);
+        });
+    });
+    return {id: el.id, layout: el.dataset.layout, texts: boxes.length, overlaps, outside};
+  })"""
+
+
 @dataclass(repr=False)
 class PhoneVisit:
     """What one page looked like on a 390 px phone with touch."""
@@ -343,6 +369,7 @@ class PhoneVisit:
     scroll_width: int
     lettering: list[dict]
     screenshot: Path
+    layouts: list[dict] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -362,7 +389,10 @@ def phone(site: str, browser, built_book: Path):
             shot = shots / f"phone-{Path(name).name}.png"
             page.screenshot(path=str(shot), full_page=True)
             done[name] = PhoneVisit(
-                page.evaluate("document.documentElement.scrollWidth"), page.evaluate(LETTERING), shot
+                page.evaluate("document.documentElement.scrollWidth"),
+                page.evaluate(LETTERING),
+                shot,
+                page.evaluate(LAYOUTS),
             )
             page.close()
         return done[name]
@@ -386,6 +416,29 @@ def test_chart_lettering_is_legible_on_a_phone(phone, page):
         assert smallest["px"] >= MIN_LETTERING_PX, (
             f"{page.name} #{chart['id']}: {smallest['text']!r} is drawn {smallest['px']:.1f} px high on a phone"
         )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
+def test_phone_layouts_are_drawn_on_a_phone_without_overlaps(phone, page):
+    for chart in phone(page.name).layouts:
+        where = f"{page.name} #{chart['id']}"
+        assert chart["layout"] == "narrow", f"{where}: the wide layout was drawn on a phone"
+        assert not chart["overlaps"], f"{where}: lettering overlaps: {chart['overlaps'][:5]}"
+        assert not chart["outside"], f"{where}: lettering runs out of the chart: {chart['outside'][:5]}"
+
+
+def test_timelines_have_phone_layouts_and_desktops_keep_the_wide_one(phone, visit, site, browser):
+    history = phone("book/history").layouts
+    assert len(history) == 2 and all(c["texts"] >= 10 for c in history), f"history on a phone: {history}"
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/book/history.html")
+        wait_for_charts(page)
+        drawn = page.eval_on_selector_all(".carebook-vis", "els => els.map(el => el.dataset.layout)")
+        assert drawn == ["wide", "wide"], f"history on a desktop drew {drawn}"
+    finally:
+        context.close()
 
 
 def test_phone_check_covers_charts(phone):
@@ -498,3 +551,29 @@ def test_the_self_test_gives_feedback_from_the_keyboard(tab, site):
     expect_visible(feedback)
     assert "Compare your answer" in feedback.inner_text()
     assert details.locator(".sd-summary-content").inner_text().strip(), "the model answer is empty"
+
+
+PDF_LINK = "Download the PDF edition of this book"
+
+
+def test_every_page_links_the_pdf_once_it_is_built(built_pdf: Path, site: str, browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route("**/*", lambda route: route.continue_() if site in route.request.url else route.abort())
+    page = context.new_page()
+    try:
+        for chapter in PAGES:
+            page.goto(f"{site}/{chapter.name}.html")
+            links = page.get_by_role("link", name=PDF_LINK)
+            assert links.count() == 1, f"{chapter.name}: {links.count()} links to the PDF edition"
+            assert links.first.is_visible(), f"{chapter.name}: the link to the PDF is hidden"
+        response = page.request.get(links.first.evaluate("a => a.href"))
+        assert response.ok and response.body().startswith(b"%PDF"), "the PDF link does not reach the PDF"
+        assert response.body() == built_pdf.read_bytes(), "the site links a PDF other than the one just built"
+        # A site whose editions script names no PDF (as before `carebook pdf` has run) shows no link.
+        unbuilt = ROOT / "_static" / "carebook-editions.js"
+        assert 'carebookPdf = ""' in unbuilt.read_text(encoding="utf-8")
+        page.route(re.compile(r"/_static/carebook-editions\.js"), lambda route: route.fulfill(path=str(unbuilt)))
+        page.goto(f"{site}/{PAGES[1].name}.html")
+        assert page.get_by_role("link", name=PDF_LINK).count() == 0, "a PDF link shows with no PDF built"
+    finally:
+        context.close()

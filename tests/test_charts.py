@@ -26,9 +26,11 @@ class ChartMarkup(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.containers: dict[str, str] = {}
         self.specs: dict[str, str] = {}
+        self.narrow: dict[str, str] = {}  # data-for -> the phone layout's spec, for charts that have one
         self.tables = 0
         self.links: list[str] = []
         self._in_spec: str | None = None
+        self._into = self.specs
         self.feed(text)
         self.close()
 
@@ -39,7 +41,12 @@ class ChartMarkup(HTMLParser):
             self.containers[attr["id"]] = attr.get("data-alt", "")
         elif tag == "script" and "carebook-spec" in classes:
             self._in_spec = attr.get("data-for", "")
+            self._into = self.specs
             self.specs[self._in_spec] = ""
+        elif tag == "script" and "carebook-spec-narrow" in classes:
+            self._in_spec = attr.get("data-for", "")
+            self._into = self.narrow
+            self.narrow[self._in_spec] = ""
         elif tag == "table":
             self.tables += 1
         elif tag == "a" and (attr.get("href") or "").endswith(".csv"):
@@ -47,7 +54,7 @@ class ChartMarkup(HTMLParser):
 
     def handle_data(self, text):
         if self._in_spec is not None:
-            self.specs[self._in_spec] += text
+            self._into[self._in_spec] += text
 
     def handle_endtag(self, tag):
         if tag == "script":
@@ -153,6 +160,50 @@ def test_spec_with_markup_characters_survives_into_the_html():
     assert json.loads(script) == fig.spec
     assert json.loads(script)["transform"][0]["filter"] == "datum.x < 3 && datum.y > 1"
     assert markup.containers[fig.id] == alt_text
+
+
+def test_a_phone_layout_travels_with_its_chart():
+    """A chart given a narrow layout carries both specs, each with the alt text and footer; print keeps the wide one."""
+    wide = a_chart()
+    phone = alt.Chart(pd.DataFrame({"x": [1, 2, 3, 4], "y": [1, 3, 2, 5]})).mark_text().encode(y="x:O", text="y:Q")
+    fig = charts.Figure(wide, ALT, [a_source()], None, narrow=phone)
+    markup = ChartMarkup(fig.html())
+    assert list(markup.narrow) == [fig.id], "the phone layout's spec is not tied to its chart"
+    narrow_spec, wide_spec = json.loads(markup.narrow[fig.id]), json.loads(markup.specs[fig.id])
+    assert narrow_spec["mark"]["type"] == "text" and wide_spec["mark"]["type"] == "point"
+    assert narrow_spec["description"] == wide_spec["description"] == ALT
+    assert narrow_spec["title"] == wide_spec["title"] and "Source" in " ".join(narrow_spec["title"]["text"])
+    assert fig.id != charts.Figure(wide, ALT, [a_source()], None).id, "two different figures share an id"
+    assert not ChartMarkup(charts.Figure(wide, ALT, [a_source()], None).html()).narrow
+
+
+def test_event_rows_put_one_event_a_row_and_wrap_long_titles():
+    from carebook import layouts
+
+    events = pd.DataFrame(
+        {
+            "_date": pd.to_datetime(["2015-03-10", "1948-07-05", "2015-07-01"]),
+            "title": ["First", "A title long enough that it cannot sit on one line of a phone", "Third"],
+            "kind": ["a", "b", "a"],
+        }
+    )
+    chart = layouts.event_rows(
+        events, date="_date", title="title", kind="kind", kinds=["a", "b"], kind_title="Kind", tooltip=[]
+    )
+    rows = chart.data  # the layers share one table
+    assert list(rows["_row"]) == [0, 1, 2] and list(rows["_year"]) == ["1948", "2015", ""], "a year is shown once"
+    assert "\n" in rows["_label"].iloc[0] and max(len(line) for line in rows["_label"].iloc[0].split("\n")) <= 36
+
+
+def test_stack_labels_sit_in_the_middle_of_their_segments():
+    from carebook import layouts
+
+    frame = pd.DataFrame({"wave": ["1", "1", "2"], "model": ["ACC", "PACS", "PACS"], "sites": [4, 6, 2]})
+    labels = layouts.stack_labels(
+        frame, x=alt.X("wave:N"), value="sites", label="model", order=["PACS", "ACC"], title="Sites"
+    )
+    middles = {(r["wave"], r["model"]): r["_mid"] for r in labels.data.to_dict("records")}
+    assert middles == {("1", "PACS"): 3, ("1", "ACC"): 8, ("2", "PACS"): 1}
 
 
 def test_layered_chart_shows_its_data():

@@ -366,3 +366,70 @@ def test_data_schema_is_a_compact_appendix(built_pdf: Path):
     start = next(i for i, text in enumerate(pages_) if re.search(r"The data behind the book", text) and i > 8)
     end = next(i for i, text in enumerate(pages_) if i > start and re.search(r"^\s*Chapter \d+\s*$", text, re.M))
     assert end - start <= 4, f"the data appendix takes {end - start} pages"
+
+
+def list_of_figures(pdf: Path) -> list[str]:
+    """The entries of the list of figures, one string each (an entry may wrap onto a second line)."""
+    pages_ = pdf_pages(pdf)
+    start = next(i for i, text in enumerate(pages_[:10]) if "List of Figures" in text)
+    lines = []
+    for text in pages_[start : start + 4]:
+        if text is not pages_[start] and ". . ." not in text:
+            break
+        lines += text.split("List of Figures")[-1].splitlines()
+    entries: list[str] = []
+    for line in lines:
+        if re.match(r"^\s{0,3}\d+(\.\d+)?\s{2,}\S", line):
+            entries.append(line.strip())
+        elif entries and line.strip() and not re.match(r"^\s*(Contents|Joined Up\?)", line):
+            entries[-1] += " " + line.strip()
+    return entries
+
+
+def test_list_of_figures_gives_every_figure_a_short_caption(built_pdf: Path):
+    entries = list_of_figures(built_pdf)
+    assert len(entries) == len(figure_directives()), f"{len(entries)} entries for {len(figure_directives())} figures"
+    long = [entry for entry in entries if "web edition" in entry or "point at" in entry or len(entry) > 200]
+    assert not long, f"the list of figures prints long captions: {long[:3]}"
+
+
+def test_short_caption_is_the_first_sentence():
+    from carebook.sphinxext.latex import short_caption
+
+    assert short_caption("Events by category. A date known only to the month.") == "Events by category"
+    assert short_caption("Pressures, as reported. “Cash” means as stated.") == "Pressures, as reported"
+    cut = short_caption("word " * 40)
+    assert len(cut) <= 111 and cut.endswith("word…")
+
+
+WEB_EDITION = "https://example.org/joined-up/"
+
+
+def title_page(pdf: Path) -> str:
+    """The first page's text, read afresh (`pdf_pages` caches by path; this PDF is rebuilt in place)."""
+    return run("pdftotext", "-layout", "-l", "1", str(pdf), "-")
+
+
+def test_title_page_names_the_web_edition_only_when_a_base_url_is_set(minibook: Path):
+    pdf = pdf_ready(minibook)
+    plain = carebook("pdf", cwd=minibook)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    first = title_page(pdf)
+    assert "Web edition" not in first and "example.org" not in first, "a web edition is named with no html_baseurl"
+
+    config = yaml.safe_load((minibook / "_config.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["config"]["html_baseurl"] = WEB_EDITION
+    (minibook / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    named = carebook("pdf", cwd=minibook)
+    assert named.returncode == 0, named.stdout + named.stderr
+    first = " ".join(title_page(pdf).split())
+    assert f"Web edition: {WEB_EDITION}" in first, f"the title page does not name the web edition:\n{first}"
+
+
+def test_the_book_names_its_web_edition_as_configured(built_pdf: Path):
+    base = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"].get("html_baseurl")
+    first = " ".join(pdf_pages(built_pdf)[0].split())
+    if base:
+        assert f"Web edition: {base}" in first
+    else:
+        assert "Web edition" not in first, "the title page names a web edition that is not configured"

@@ -16,6 +16,8 @@ KERNEL_CODE = (
     "charts.py",
     "shapes.py",
     "facts.py",
+    "chartdata.py",
+    "layouts.py",
     "reads.py",
     "provenance.py",
     "citations.py",

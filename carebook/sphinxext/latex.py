@@ -1,4 +1,4 @@
-"""The print build's Sphinx extension: bibliographies, tables and charts arranged for the PDF edition."""
+"""The print build's Sphinx extension: bibliographies, tables, charts and captions arranged for the PDF edition."""
 
 from __future__ import annotations
 
@@ -135,11 +135,14 @@ def _post_transforms() -> tuple[type, ...]:
             table["ids"] = figure["ids"] + table["ids"]
             table["names"] = figure["names"] + table["names"]
             figure["ids"], figure["names"] = [], []
+            # longtable lists its caption in the list of tables: list it with the figures, in short
+            short = short_caption(caption.astext()) if caption is not None else ""
+            listed = r"\carebooklistfigure{" + _tex(short) + "}" if short else ""
             figure.replace_self(
                 [
                     nodes.raw("", r"\begin{carebookfiguretable}", format="latex"),
                     *figure.children,
-                    nodes.raw("", r"\end{carebookfiguretable}", format="latex"),
+                    nodes.raw("", listed + r"\end{carebookfiguretable}", format="latex"),
                 ]
             )
 
@@ -162,6 +165,40 @@ def _post_transforms() -> tuple[type, ...]:
 
     NO_LONGTABLE = (nodes.table, nodes.Admonition, nodes.sidebar, nodes.topic, nodes.footnote, nodes.list_item)
     return MarkBibliographies, NoteCitations, BibliographiesInPlace, TablesForPrint, ChartsAtOneScale
+
+
+def short_caption(text: str, limit: int = 110) -> str:
+    """A caption's first sentence, for the list of figures (the rest, such as how to use the web
+    edition's chart, stays under the figure); cut at a word and marked if still longer than `limit`."""
+    text = " ".join(text.split())
+    first = re.split(r"(?<=[.!?])\s+(?=[“‘\"(]?[A-Z])", text, maxsplit=1)[0].rstrip(".")
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return first
+
+
+def _tex(text: str) -> str:
+    """Plain text escaped for XeLaTeX."""
+    from sphinx.util.texescape import escape
+
+    return escape(text, "xelatex")
+
+
+def visit_caption(self, node) -> None:
+    r"""Sphinx's caption, with the first sentence as the short caption of a figure (`\caption[short]{long}`)."""
+    from sphinx.writers.latex import LaTeXTranslator
+
+    LaTeXTranslator.visit_caption(self, node)
+    short = short_caption(node.astext())
+    if self.body and self.body[-1] == r"\caption{" and short:
+        self.body[-1] = r"\caption[" + _tex(short) + "]{"
+
+
+def depart_caption(self, node) -> None:
+    """Sphinx's own end of a caption."""
+    from sphinx.writers.latex import LaTeXTranslator
+
+    LaTeXTranslator.depart_caption(self, node)
 
 
 def png_width(path: Path) -> int | None:
@@ -236,6 +273,9 @@ def column_widths(rows: list[list[str]], code: set[int] = frozenset(), line: int
 
 def setup(app) -> dict:
     """The print build's Sphinx extension: bibliographies where their directives stand, tables that fit."""
+    from docutils import nodes
+
     for transform in _post_transforms():
         app.add_post_transform(transform)
+    app.add_node(nodes.caption, override=True, latex=(visit_caption, depart_caption))
     return {"parallel_read_safe": True, "parallel_write_safe": True}
