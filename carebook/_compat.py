@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-import os
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -41,36 +42,26 @@ def mystnb_stylesheet(filename: str) -> bool:
     return _major_minor("myst-nb")[0] == 1 and filename.startswith("mystnb.") and filename.endswith(".css")
 
 
-def before_incremental_html(outdir: Path, srcdir: Path) -> None:
-    """Make an incremental Sphinx HTML build write what a clean one writes (Sphinx 7, myst-nb 1).
+@contextlib.contextmanager
+def incremental_html(outdir: Path, reread: set[str]) -> Iterator[None]:
+    """Around an incremental Sphinx HTML build that reads the pages `reread` (docnames) again: make it write what
+    a clean build writes (Sphinx 7, myst-nb 1).
 
     - myst-nb copies its stylesheet at build-finished, so a clean build links it without Sphinx's `?v=`
-      checksum but a rebuild, finding last build's copy, links it with one: drop the copy first.
-    - Sphinx 7 loses the index entries of pages it does not write again
-      (https://github.com/sphinx-doc/sphinx/issues/12599): mark the pages that had some as changed.
+      checksum but a rebuild, finding last build's copy, links it with one: the copy is dropped first.
+    - Sphinx 7 loses the index entries (the glossary's terms) of pages it does not read again
+      (https://github.com/sphinx-doc/sphinx/issues/12599) and keeps words no page has any more
+      (`"word": []`): the search index gets back the last build's entries of the pages not read again,
+      and loses the empty words.
     """
     if _major_minor("myst-nb")[0] == 1:
         for path in (outdir / "_static").glob("mystnb.*.css"):
             if mystnb_stylesheet(path.name):
                 path.unlink()
-    if _major_minor("sphinx")[0] == 7:
-        for name in _pages_with_index_entries(outdir / "searchindex.js"):
-            if (srcdir / name).is_file():
-                os.utime(srcdir / name)
-
-
-def after_incremental_html(outdir: Path) -> None:
-    """Sphinx 7 keeps a word that is no longer on any page in the search index, found in no page (`"word": []`)
-    after a rebuild; a clean build has no such words: drop them."""
-    if _major_minor("sphinx")[0] != 7:
-        return
-    path = outdir / "searchindex.js"
-    index = _search_index(path)
-    if not index:
-        return
-    for key in ("terms", "titleterms"):
-        index[key] = {word: docs for word, docs in index.get(key, {}).items() if docs != []}
-    path.write_text(f"Search.setIndex({json.dumps(index, sort_keys=True)})", encoding="utf-8")  # as Sphinx writes it
+    before = _search_index(outdir / "searchindex.js") if _major_minor("sphinx")[0] == 7 else {}
+    yield
+    if before:
+        _repair_search_index(outdir / "searchindex.js", before, reread)
 
 
 def _search_index(path: Path) -> dict:
@@ -82,10 +73,18 @@ def _search_index(path: Path) -> dict:
         return {}
 
 
-def _pages_with_index_entries(searchindex: Path) -> list[str]:
-    """The source files (relative to the source folder) of the pages with index entries in a built search index."""
-    index = _search_index(searchindex)
-    if not index:
-        return []
-    docs = {doc for entries in index.get("indexentries", {}).values() for doc, *_ in entries}
-    return [index["filenames"][doc] for doc in sorted(docs)]
+def _repair_search_index(path: Path, before: dict, reread: set[str]) -> None:
+    """The fixes of `incremental_html` to the search index Sphinx 7 wrote."""
+    index = _search_index(path)
+    if not index or index.get("docnames") != before.get("docnames"):
+        return
+    kept = {i for i, name in enumerate(before["docnames"]) if name not in reread}
+    entries = index.get("indexentries", {})
+    for word, found in before.get("indexentries", {}).items():
+        for entry in found:
+            if entry[0] in kept and entry not in entries.setdefault(word, []):
+                entries[word].append(entry)
+    index["indexentries"] = {word: sorted(found, key=lambda entry: entry[0]) for word, found in entries.items()}
+    for key in ("terms", "titleterms"):
+        index[key] = {word: docs for word, docs in index.get(key, {}).items() if docs != []}
+    path.write_text(f"Search.setIndex({json.dumps(index, sort_keys=True)})", encoding="utf-8")  # as Sphinx writes it

@@ -39,21 +39,25 @@ def code() -> str:
     return cache.code_hash(OUTPUT.code)
 
 
-def incremental_ok(target: Path, build: Path, force: bool) -> bool:
-    """True when only the bodies of pages changed since the last HTML build (not titles, files, config, glossary or
-    the Sphinx-side code, which Sphinx itself does not track).
+def reread_pages(target: Path, build: Path, force: bool) -> set[str] | None:
+    """The pages (docnames) Sphinx reads again when only the bodies of pages changed since the last HTML build
+    (not titles, files, config, glossary or the Sphinx-side code, which Sphinx itself does not track); None when
+    the site must be built from nothing.
 
-    Only then can Sphinx re-read just those pages and still give the clean build's site byte for byte.
+    Only then can Sphinx read just those pages again and still give the clean build's site byte for byte.
     """
     try:
         record = json.loads((build / "cache" / PAGES_RECORD).read_text(encoding="utf-8"))
         before = record["files"]
     except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
-        return False
+        return None
     now = staged_pages(target)
     if force or record.get("code") != code() or set(before) != set(now):
-        return False
-    return all(body_only(name, now[name], before[name]) for name in now if now[name] != before[name])
+        return None
+    changed = [name for name in now if now[name] != before[name]]
+    if not all(body_only(name, now[name], before[name]) for name in changed):
+        return None
+    return {str(Path(name).with_suffix("")) for name in changed if now[name]["title"]}
 
 
 def body_only(name: str, now: dict, before: dict) -> bool:
@@ -66,19 +70,18 @@ def body_only(name: str, now: dict, before: dict) -> bool:
 
 
 def make(root: Path, build: Path, target: Path, force: bool) -> Path:
-    """Build the site into .work/html; record the staged tree it was built from (for `incremental_ok`)."""
+    """Build the site into .work/html; record the staged tree it was built from (for `reread_pages`)."""
     work = build / ".work"
-    incremental = incremental_ok(target, build, force)
-    if not incremental:
+    reread = reread_pages(target, build, force)
+    if reread is None:
         # Anything but a page's body changed (navigation, titles, glossary, config, code): Sphinx would keep
         # stale sidebars and pages, so build from nothing, as a clean build does.
         shutil.rmtree(work / "html", ignore_errors=True)
         shutil.rmtree(work / "doctrees-html", ignore_errors=True)
+        sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
     else:
-        _compat.before_incremental_html(work / "html", target)
-    sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
-    if incremental:
-        _compat.after_incremental_html(work / "html")
+        with _compat.incremental_html(work / "html", reread):
+            sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
     (build / "cache").mkdir(parents=True, exist_ok=True)
     record = {"code": code(), "files": staged_pages(target)}
     (build / "cache" / PAGES_RECORD).write_text(json.dumps(record, indent=0), encoding="utf-8")
