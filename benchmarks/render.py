@@ -130,6 +130,9 @@ def markdown(saved: dict) -> str:
     settings, machine, facts = saved["settings"], saved["machine"], saved["facts"]
     rows = scaling_rows(scale_runs, settings["scale_sizes"]) if scale_runs else []
     out = [*heading(machine, settings["repeats"]), "", *main_table(runs, facts)]
+    if any(not r.ok for r in scale_runs):
+        names = ", ".join(f"{r.system} {r.case} #{r.repeat + 1}" for r in scale_runs if not r.ok)
+        out += ["", f"Failed builds of the scaling run (excluded below): {names}"]
     out += ["", "## Targets", "", "| Target | Met | Measured |", "| --- | --- | --- |"]
     out += [
         f"| {name} | {'yes' if met else '**no**'} | {measured} |" for name, met, measured in targets(runs, facts, rows)

@@ -41,7 +41,7 @@ def chapter_source(number: int) -> str:
         table = data.load("demand")
         shown = table[["id", "value", "source_id"]].copy()
         shown["scaled"] = shown["value"] * scale
-        prose.glue("syn{number}_total", float(shown["scaled"].sum()))
+        prose.glue("syn{number}_total", float(shown["scaled"].sum()), rows=[f"demand:{{row}}" for row in shown["id"]])
         {fence}
 
         The scaled total is {{glue:md}}`syn{number}_total`.

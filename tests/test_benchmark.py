@@ -7,10 +7,13 @@ import shutil
 from pathlib import Path
 
 import jupytext
-from conftest import FIXTURES, ROOT
+import pytest
+from conftest import FIXTURES, ROOT, carebook
 
 from benchmarks import edits, results
+from benchmarks.harness import read_report
 from benchmarks.render import markdown
+from benchmarks.scaling import synthetic_book
 
 BENCH = FIXTURES / "bench"
 
@@ -64,3 +67,15 @@ def test_code_edit_changes_only_the_last_code_cell(tmp_path: Path):
     changed = [i for i, (c, old) in enumerate(zip(after.cells, before.cells, strict=True)) if c.source != old.source]
     last_code = max(i for i, c in enumerate(after.cells) if c.cell_type == "code")
     assert changed == [last_code] and "benchmark_edit = 1" in after.cells[last_code].source
+
+
+@pytest.mark.build
+def test_a_generated_book_of_the_scaling_run_builds(tmp_path: Path, vega_cache: Path):
+    """The synthetic chapter keeps up with the chapter API (the scaling run measures nothing if it fails)."""
+    book = synthetic_book(ROOT, tmp_path / "book", 1)
+    shutil.copytree(vega_cache, book / "_build" / "cache")
+    done = carebook("build", cwd=book)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert read_report(book)["chapters"]["ch001"]["status"] == "executed"
+    page = (book / "_build" / "html" / "book" / "ch001.html").read_text(encoding="utf-8")
+    assert "The scaled total is" in page and 'id="fig-syn1"' in page
