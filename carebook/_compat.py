@@ -88,3 +88,19 @@ def _repair_search_index(path: Path, before: dict, reread: set[str]) -> None:
     for key in ("terms", "titleterms"):
         index[key] = {word: docs for word, docs in index.get(key, {}).items() if docs != []}
     path.write_text(f"Search.setIndex({json.dumps(index, sort_keys=True)})", encoding="utf-8")  # as Sphinx writes it
+
+
+def bibliographies_in_reading_order(app, env) -> list[str]:
+    """Order sphinxcontrib-bibtex's bibliographies as a clean build reads them (by page name) (version 2).
+
+    A citation links the last bibliography holding its key, in the order the bibliographies were read; a
+    rebuild reads the changed pages last, so the same citation could link another page than in a clean build.
+    Connected to env-updated ahead of sphinxcontrib-bibtex's own handler, which resolves the citations.
+    """
+    if _major_minor("sphinxcontrib-bibtex")[0] != 2:
+        return []
+    bibliographies = env.get_domain("cite").bibliographies
+    ordered = sorted(bibliographies.items(), key=lambda item: item[0].docname)  # stable within a page
+    bibliographies.clear()
+    bibliographies.update(ordered)
+    return []
