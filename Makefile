@@ -52,7 +52,7 @@ relock: $(INSTALLED)
 
 ## Time our build against stock jupyter-book (writes benchmarks/results.md).
 bench: $(INSTALLED)
-	$(BIN)/python benchmarks/build.py
+	$(BIN)/python -m benchmarks
 
 ## Live preview on http://127.0.0.1:8000, rebuilding on save.
 serve: $(INSTALLED)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+from collections.abc import Iterator
 from importlib.metadata import version
+from pathlib import Path
 
 
 def _major_minor(package: str) -> tuple[int, int]:
@@ -62,3 +66,67 @@ def stop_clients(manager: object) -> None:
     """Stop the channels of every client made from a `kernel_manager_class()` manager."""
     for client in manager.__dict__.get("carebook_clients", []):
         client.stop_channels()
+
+
+@contextlib.contextmanager
+def incremental_html(outdir: Path, reread: set[str]) -> Iterator[None]:
+    """Around an incremental Sphinx HTML build that reads the pages `reread` (docnames) again: make it write what
+    a clean build writes (Sphinx 7, myst-nb 1).
+
+    - myst-nb copies its stylesheet at build-finished, so a clean build links it without Sphinx's `?v=`
+      checksum but a rebuild, finding last build's copy, links it with one: the copy is dropped first.
+    - Sphinx 7 loses the index entries (the glossary's terms) of pages it does not read again
+      (https://github.com/sphinx-doc/sphinx/issues/12599) and keeps words no page has any more
+      (`"word": []`): the search index gets back the last build's entries of the pages not read again,
+      and loses the empty words.
+    """
+    if _major_minor("myst-nb")[0] == 1:
+        for path in (outdir / "_static").glob("mystnb.*.css"):
+            if mystnb_stylesheet(path.name):
+                path.unlink()
+    before = _search_index(outdir / "searchindex.js") if _major_minor("sphinx")[0] == 7 else {}
+    yield
+    if before:
+        _repair_search_index(outdir / "searchindex.js", before, reread)
+
+
+def _search_index(path: Path) -> dict:
+    """A built searchindex.js as data ({} if missing or unreadable)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    except (OSError, ValueError):
+        return {}
+
+
+def _repair_search_index(path: Path, before: dict, reread: set[str]) -> None:
+    """The fixes of `incremental_html` to the search index Sphinx 7 wrote."""
+    index = _search_index(path)
+    if not index or index.get("docnames") != before.get("docnames"):
+        return
+    kept = {i for i, name in enumerate(before["docnames"]) if name not in reread}
+    entries = index.get("indexentries", {})
+    for word, found in before.get("indexentries", {}).items():
+        for entry in found:
+            if entry[0] in kept and entry not in entries.setdefault(word, []):
+                entries[word].append(entry)
+    index["indexentries"] = {word: sorted(found, key=lambda entry: entry[0]) for word, found in entries.items()}
+    for key in ("terms", "titleterms"):
+        index[key] = {word: docs for word, docs in index.get(key, {}).items() if docs != []}
+    path.write_text(f"Search.setIndex({json.dumps(index, sort_keys=True)})", encoding="utf-8")  # as Sphinx writes it
+
+
+def bibliographies_in_reading_order(app, env) -> list[str]:
+    """Order sphinxcontrib-bibtex's bibliographies as a clean build reads them (by page name) (version 2).
+
+    A citation links the last bibliography holding its key, in the order the bibliographies were read; a
+    rebuild reads the changed pages last, so the same citation could link another page than in a clean build.
+    Connected to env-updated ahead of sphinxcontrib-bibtex's own handler, which resolves the citations.
+    """
+    if _major_minor("sphinxcontrib-bibtex")[0] != 2:
+        return []
+    bibliographies = env.get_domain("cite").bibliographies
+    ordered = sorted(bibliographies.items(), key=lambda item: item[0].docname)  # stable within a page
+    bibliographies.clear()
+    bibliographies.update(ordered)
+    return []

@@ -41,6 +41,22 @@ def add_cell(chapter: Path, code: str) -> int:
     return text.count("\n") + 3
 
 
+MARK_PAGES = """
+
+def _mark(app, pagename, templatename, context, doctree):
+    if "body" in context:
+        context["body"] += '<p class="carebook-test-mark"></p>'
+
+
+_setup = setup
+
+
+def setup(app):
+    app.connect("html-page-context", _mark)
+    return _setup(app)
+"""
+
+
 def test_each_step_reruns_exactly_what_its_inputs_say(minibook: Path):
     shutil.copytree(ROOT / "carebook", minibook / "carebook", ignore=shutil.ignore_patterns("__pycache__"))
     build(minibook)
@@ -66,6 +82,14 @@ def test_each_step_reruns_exactly_what_its_inputs_say(minibook: Path):
     build(minibook)
     assert statuses(minibook) == {"alpha": "cached", "beta": "cached"}
     assert report(minibook)["steps"]["html"]["status"] == "built"
+
+    # and the change reaches every page, although no page changed (Sphinx alone would re-read none)
+    extension = minibook / "carebook" / "sphinxext" / "figurelinks.py"  # the one the minibook's config loads
+    extension.write_text(extension.read_text() + MARK_PAGES)
+    build(minibook)
+    assert statuses(minibook) == {"alpha": "cached", "beta": "cached"}
+    for page in ("alpha", "beta"):
+        assert "carebook-test-mark" in (minibook / "_build/html/book" / f"{page}.html").read_text(), page
 
     build(minibook)
     assert report(minibook)["steps"]["html"]["status"] == "unchanged"
@@ -168,6 +192,9 @@ def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
                 .read_text()
                 .replace("  - file: book/beta\n", "  - file: book/beta\n  - file: book/gamma\n")
             ),
+        ),
+        "edit prose": lambda: (minibook / "book" / "alpha.md").write_text(
+            (minibook / "book" / "alpha.md").read_text().replace("The total is", "A new sentence. The total is")
         ),
         "edit a CSV": lambda: (minibook / "data" / "alpha.csv").write_text(
             (minibook / "data" / "alpha.csv").read_text().replace(",4,", ",5,")

@@ -31,6 +31,7 @@ SPHINX_CODE = (
     "sphinxext/figurelinks.py",
     "sphinxext/bibliography.py",
     "citations.py",
+    "_compat.py",  # the pybtex memo, the bibliography order and the rebuild repairs
 )
 MISSING = "missing"
 

@@ -22,7 +22,7 @@ from sphinxcontrib.bibtex.style.referencing.basic_author_year import (
 from sphinxcontrib.bibtex.style.template import join as bjoin
 from sphinxcontrib.bibtex.style.template import join2, post_text, pre_text, reference
 
-from carebook import citations
+from carebook import _compat, citations
 from carebook.citations import UNDATED, Work, sort_key
 
 LABEL_FIELD = "labelyear"
@@ -271,4 +271,5 @@ def setup(app) -> dict:
     """Register the style and label the entries once the bibliography is loaded."""
     register()
     app.connect("builder-inited", _label_bibliography, priority=900)
+    app.connect("env-updated", _compat.bibliographies_in_reading_order, priority=400)  # before sphinxcontrib-bibtex
     return {"parallel_read_safe": True, "parallel_write_safe": True}

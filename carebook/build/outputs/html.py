@@ -6,11 +6,13 @@ import json
 import shutil
 from pathlib import Path
 
+from carebook import _compat
 from carebook.build import cache, sphinx
 from carebook.build.outputs import Output
 from carebook.build.publish import publish
 
 PAGES_RECORD = "html.pages.json"
+CHECKSUMMED = (".css", ".js")  # static files every page links as `name?v=<checksum>` (Sphinx 7)
 
 
 def _title(path: Path) -> str:
@@ -32,35 +34,57 @@ def staged_pages(target: Path) -> dict[str, dict]:
     return found
 
 
-def incremental_ok(target: Path, build: Path, force: bool) -> bool:
-    """True when only the bodies of pages changed since the last HTML build (not titles, files, config or glossary).
+def code() -> str:
+    """The hash of the HTML step's own Sphinx-side code (its stamp's `Output.code`)."""
+    return cache.code_hash(OUTPUT.code)
 
-    Only then can Sphinx re-read just those pages and still give the clean build's site byte for byte.
+
+def reread_pages(target: Path, build: Path, force: bool) -> set[str] | None:
+    """The pages (docnames) Sphinx reads again when only the bodies of pages changed since the last HTML build
+    (not titles, files, config, glossary or the Sphinx-side code, which Sphinx itself does not track); None when
+    the site must be built from nothing.
+
+    Only then can Sphinx read just those pages again and still give the clean build's site byte for byte.
     """
     try:
-        before = json.loads((build / "cache" / PAGES_RECORD).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return False
+        record = json.loads((build / "cache" / PAGES_RECORD).read_text(encoding="utf-8"))
+        before = record["files"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
+        return None
     now = staged_pages(target)
-    if force or set(before) != set(now):
-        return False
-    for name in (name for name in now if now[name] != before[name]):
-        if not now[name]["title"] or now[name]["title"] != before[name]["title"] or "glossary" in name:
-            return False
-    return True
+    if force or record.get("code") != code() or set(before) != set(now):
+        return None
+    changed = [name for name in now if now[name] != before[name]]
+    if not all(body_only(name, now[name], before[name]) for name in changed):
+        return None
+    return {str(Path(name).with_suffix("")) for name in changed if now[name]["title"]}
+
+
+def body_only(name: str, now: dict, before: dict) -> bool:
+    """True if a change to the staged file `name` leaves every other page as it was: a page whose title stayed
+    (not the glossary), or a static file pages link without a checksum (a chapter's source, a data download),
+    which `sphinx.sync_static` copies. Sphinx links stylesheets and scripts with a checksum from every page."""
+    if Path(name).parts[0] == "_static":
+        return Path(name).suffix not in CHECKSUMMED
+    return bool(now["title"]) and now["title"] == before["title"] and "glossary" not in name
 
 
 def make(root: Path, build: Path, target: Path, force: bool) -> Path:
-    """Build the site into .work/html; record the staged tree it was built from (for `incremental_ok`)."""
+    """Build the site into .work/html; record the staged tree it was built from (for `reread_pages`)."""
     work = build / ".work"
-    if not incremental_ok(target, build, force):
+    reread = reread_pages(target, build, force)
+    if reread is None:
         # Anything but a page's body changed (navigation, titles, glossary, config, code): Sphinx would keep
         # stale sidebars and pages, so build from nothing, as a clean build does.
         shutil.rmtree(work / "html", ignore_errors=True)
         shutil.rmtree(work / "doctrees-html", ignore_errors=True)
-    sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
+        sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
+    else:
+        with _compat.incremental_html(work / "html", reread):
+            sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
     (build / "cache").mkdir(parents=True, exist_ok=True)
-    (build / "cache" / PAGES_RECORD).write_text(json.dumps(staged_pages(target), indent=0), encoding="utf-8")
+    record = {"code": code(), "files": staged_pages(target)}
+    (build / "cache" / PAGES_RECORD).write_text(json.dumps(record, indent=0), encoding="utf-8")
     return work / "html"
 
 

@@ -1,0 +1,1 @@
+"""The build benchmark: carebook against stock jupyter-book (`python -m benchmarks`, or `make bench`)."""

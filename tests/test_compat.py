@@ -1,0 +1,36 @@
+"""Shims that make a rebuild give what a clean build gives, on the data structures they repair."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+from sphinxcontrib.bibtex.directives import BibliographyKey
+
+from carebook import _compat
+
+
+def test_bibliographies_are_put_in_the_order_a_clean_build_reads_them():
+    # A rebuild read book/evidence again, so its bibliography came last; a clean build reads pages by name.
+    read = [("book/funding", "b1"), ("book/history", "b2"), ("book/history", "b1"), ("book/evidence", "b1")]
+    rebuilt = {BibliographyKey(doc, id_): f"{doc}#{id_}" for doc, id_ in read}
+    env = SimpleNamespace(get_domain=lambda name: SimpleNamespace(bibliographies=rebuilt))
+    assert _compat.bibliographies_in_reading_order(None, env) == []
+    assert [key.docname for key in rebuilt] == ["book/evidence", "book/funding", "book/history", "book/history"]
+    assert [key.id_ for key in rebuilt if key.docname == "book/history"] == ["b2", "b1"]  # order within a page kept
+    assert rebuilt[BibliographyKey("book/history", "b1")] == "book/history#b1"
+
+
+def test_a_rebuilt_search_index_gets_back_the_entries_of_pages_not_read_again(tmp_path: Path):
+    def index(entries: dict, terms: dict) -> dict:
+        docs = ["book/alpha", "book/glossary"]
+        return {"docnames": docs, "filenames": [f"{d}.md" for d in docs], "indexentries": entries, "terms": terms}
+
+    before = index({"alpha": [[1, "term-Alpha", True]]}, {"old": 0, "alpha": 1})
+    path = tmp_path / "searchindex.js"
+    path.write_text(f"Search.setIndex({json.dumps(index({}, {'old': [], 'alpha': 1, 'new': 0}))})", encoding="utf-8")
+    _compat._repair_search_index(path, before, reread={"book/alpha"})
+    repaired = json.loads(path.read_text(encoding="utf-8")[len("Search.setIndex(") : -1])
+    assert repaired["indexentries"] == {"alpha": [[1, "term-Alpha", True]]}  # the glossary was not read again
+    assert repaired["terms"] == {"alpha": 1, "new": 0}  # a word no page has any more is gone
