@@ -14,8 +14,9 @@
   var NARROW = 560; // a column narrower than this gets the narrow layout (shorter labels, legends in columns)
   var NARROW_LABEL = 110; // pixels: the longest axis label in the narrow layout
   var LABEL_CHAR = 7; // pixels per character of a 12 px axis label, at most about
+  var PIPED = "split(datum.label, '|')"; // an author's multi-line axis label
   var LABEL_LINE = 14; // pixels per line of a wrapped axis label
-  var MAX_LABEL_LINES = 3; // a longer category name is cut after its third line (its full name is in the data table)
+  var MAX_LABEL_LINES = 4; // a longer category name is cut after its fourth line (its full name is in the data table)
   var LEGEND_COLUMN = 150; // pixels per legend column in the narrow layout
   var FIT_TRIES = 3;
   var FOOTER_CHAR = 6; // pixels per character of the 11 px source line under a chart
@@ -86,7 +87,20 @@
       if (typeof node.height === "number" || (node.height && typeof node.height.step === "number")) owner = node;
       var height = owner ? owner.height : null;
       var y = node.encoding && node.encoding.y;
-      if (y && y.field && (y.type === "nominal" || y.type === "ordinal") && y.axis !== null && !(y.axis && y.axis.labelExpr)) {
+      // An author's "what|when" label (labelExpr splitting at "|") keeps its lines, each wrapped in turn.
+      var piped = !!(y && y.axis && y.axis.labelExpr === PIPED);
+      if (y && y.field && (y.type === "nominal" || y.type === "ordinal") && y.axis !== null && (piped || !(y.axis && y.axis.labelExpr))) {
+        var cap = piped ? MAX_LABEL_LINES + 3 : MAX_LABEL_LINES; // what and when, each wrapped
+        var linesOf = function (value, most) {
+          var parts = piped ? value.split("|") : [value];
+          var all = [];
+          parts.forEach(function (part) { all = all.concat(wrapWords(part, chars, cap)); });
+          if (all.length > most) {
+            all = all.slice(0, most);
+            all[most - 1] = all[most - 1].replace(/\s*\S*$/, "") + "…";
+          }
+          return all;
+        };
         var values = [];
         rows.forEach(function (row) {
           var value = row[y.field];
@@ -94,8 +108,8 @@
         });
         var per = height && height.step ? height.step : typeof height === "number" ? height / (values.length || 1) : view.discreteHeight && view.discreteHeight.step || 20;
         var chars = Math.floor(NARROW_LABEL / LABEL_CHAR);
-        var needed = Math.min(MAX_LABEL_LINES, Math.max.apply(null, values.map(function (value) {
-          return wrapWords(value, chars, MAX_LABEL_LINES).length;
+        var needed = Math.min(cap, Math.max.apply(null, values.map(function (value) {
+          return linesOf(value, cap).length;
         }).concat([1])));
         var most = Math.floor(per / LABEL_LINE);
         if (most < needed && owner) { // rows tall enough for their names: a phone page scrolls down, not across
@@ -105,7 +119,7 @@
         }
         if (most >= 2 && values.length) {
           var lines = {};
-          values.forEach(function (value) { lines[value] = wrapWords(value, chars, most); });
+          values.forEach(function (value) { lines[value] = linesOf(value, most); });
           y.axis = Object.assign({}, y.axis, { labelExpr: "(" + JSON.stringify(lines) + ")[datum.value] || datum.label" });
         }
       }

@@ -333,7 +333,8 @@ LETTERING = """() => [...document.querySelectorAll('.carebook-vis svg.marks')].m
     const sizes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
         .map(t => ({text: t.textContent.slice(0, 40), px: parseFloat(getComputedStyle(t).fontSize) * ratio}));
     sizes.sort((a, b) => a.px - b.px);
-    return {id: svg.closest('.carebook-vis').id, smallest: sizes[0] || null};
+    const cut = [...svg.querySelectorAll('text')].map(t => t.textContent.trim()).filter(s => s.endsWith('…'));
+    return {id: svg.closest('.carebook-vis').id, smallest: sizes[0] || null, cut};
 })"""
 
 
@@ -416,6 +417,13 @@ def test_chart_lettering_is_legible_on_a_phone(phone, page):
         assert smallest["px"] >= MIN_LETTERING_PX, (
             f"{page.name} #{chart['id']}: {smallest['text']!r} is drawn {smallest['px']:.1f} px high on a phone"
         )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
+def test_no_chart_lettering_is_cut_short_on_a_phone(phone, page):
+    """Labels and notes wrap on a phone rather than end in "…" (a cut caveat or name misleads)."""
+    for chart in phone(page.name).lettering:
+        assert not chart["cut"], f"{page.name} #{chart['id']}: cut short on a phone: {chart['cut'][:3]}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.slug)
