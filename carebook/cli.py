@@ -96,7 +96,14 @@ def cmd_edition(args: argparse.Namespace, root: Path) -> int:
     out = variant_dir(args.build_dir, params)
     with build_lock(out):
         report = build.build(
-            root, out, params, formats=(args.command,), force=args.force, workers=args.jobs, executor=args.executor
+            root,
+            out,
+            params,
+            formats=(args.command,),
+            force=args.force,
+            workers=args.jobs,
+            executor=args.executor,
+            scheduler=args.scheduler,
         )
     print(f"{args.command}: {out / build.OUTPUTS[args.command].product}\n{report.summary()}")
     return 0
