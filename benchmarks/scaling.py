@@ -9,23 +9,13 @@ from pathlib import Path
 import yaml
 
 from benchmarks.harness import COPY_IGNORE, SYSTEMS, Run, report_run, run_carebook, runner, set_stock_mode
+from carebook.scaffold import front_matter
 
 
 def chapter_source(number: int) -> str:
     """A synthetic chapter of the real shape: parameters, load a table, compute, glue, one chart."""
     fence = "```"
-    return textwrap.dedent(f"""\
-        ---
-        jupytext:
-          text_representation:
-            extension: .md
-            format_name: myst
-        kernelspec:
-          display_name: Python 3
-          language: python
-          name: python3
-        ---
-
+    return front_matter() + textwrap.dedent(f"""
         # Synthetic chapter {number}
 
         {fence}{{code-cell}} ipython3

@@ -10,6 +10,12 @@ import yaml
 TEMPLATE = Path(__file__).parent / "templates" / "chapter.md"
 
 
+def front_matter() -> str:
+    """The YAML header every chapter starts with (jupytext's MyST format and the Python kernel), from the template."""
+    text = TEMPLATE.read_text(encoding="utf-8")
+    return text[: text.index("\n---\n", 3) + len("\n---\n")]
+
+
 def slugify(title: str) -> str:
     """'The Better Care Fund!' -> 'the_better_care_fund' (a file name and a Python-safe glue prefix)."""
     slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")

@@ -11,22 +11,15 @@ from conftest import ROOT, carebook
 from test_authoring import real_data_book
 
 from carebook.build.toc import chapters
+from carebook.scaffold import front_matter
 
 pytestmark = pytest.mark.build  # runs carebook builds itself
 
 COVERAGE = re.compile(r"Covers events to (\w+ \d{4}); sources published to (\w+ \d{4})\.")
 
-PAGE = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+PAGE = (
+    front_matter()
+    + """
 # Coverage
 
 *{glue:md}`cover_coverage`*
@@ -37,6 +30,7 @@ from carebook import prose
 prose.glue_coverage("cover_coverage")
 ```
 """
+)
 
 
 def text_of(page: Path) -> str:

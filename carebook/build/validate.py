@@ -120,29 +120,28 @@ def _checks():
     """The project's own checks, as frictionless Check classes."""
     from frictionless import Check, errors
 
-    class NoFormulasError(errors.CellError):
-        type = "no-formulas"
-        title = "Formula-like text"
-        description = "A text cell starts with a character a spreadsheet would run as a formula."
-        template = 'The cell "{cell}" in row "{rowNumber}" and field "{fieldName}" looks like a formula'
+    def error_class(name: str, base: type, kind: str, title: str, description: str, template: str) -> type:
+        """A frictionless error class of the project's own."""
+        return type(name, (base,), {"type": kind, "title": title, "description": description, "template": template})
 
-    class NoRowsError(errors.TableError):
-        type = "no-rows"
-        title = "No rows"
-        description = "The table has a header but no data rows."
-        template = "The table has no data rows"
-
-    class NonFiniteError(errors.CellError):
-        type = "non-finite"
-        title = "Non-finite number"
-        description = "A number cell holds inf, infinity or NaN."
-        template = 'The cell "{cell}" in row "{rowNumber}" and field "{fieldName}" is not a finite number'
-
-    class OnlySpacesError(errors.CellError):
-        type = "only-spaces"
-        title = "Only spaces"
-        description = "A required text cell holds nothing but spaces."
-        template = 'The cell in row "{rowNumber}" and field "{fieldName}" holds only spaces'
+    where = 'in row "{rowNumber}" and field "{fieldName}"'
+    NoFormulasError = error_class(
+        "NoFormulasError", errors.CellError, "no-formulas", "Formula-like text",
+        "A text cell starts with a character a spreadsheet would run as a formula.",
+        'The cell "{cell}" ' + where + " looks like a formula",
+    )  # fmt: skip
+    NoRowsError = error_class(
+        "NoRowsError", errors.TableError, "no-rows", "No rows",
+        "The table has a header but no data rows.", "The table has no data rows",
+    )  # fmt: skip
+    NonFiniteError = error_class(
+        "NonFiniteError", errors.CellError, "non-finite", "Non-finite number",
+        "A number cell holds inf, infinity or NaN.", 'The cell "{cell}" ' + where + " is not a finite number",
+    )  # fmt: skip
+    OnlySpacesError = error_class(
+        "OnlySpacesError", errors.CellError, "only-spaces", "Only spaces",
+        "A required text cell holds nothing but spaces.", "The cell " + where + " holds only spaces",
+    )  # fmt: skip
 
     def cell_check(kind: str, error: type, wrong, note: str) -> Check:
         """A check that reports, as `error`, every cell for which `wrong(field, value)` holds."""

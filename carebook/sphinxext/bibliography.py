@@ -136,52 +136,41 @@ class CarebookStyle(PlainStyle):
             optional[self.format_doi(e)],
         ]
 
+    def entry(self, e, *middle):
+        """Every entry's shape: its head, what its type prints in the middle, the note, the address."""
+        return join(sep=" ")[(self.head(e), *middle, sentence[optional_note()], self.web(e))]
+
     def get_article_template(self, e):
-        return join(sep=" ")[
-            self.head(e),
+        return self.entry(
+            e,
             self.format_title(e, "title"),
             sentence[
                 field("journal"),
                 optional[join[field("volume"), optional["(", field("number"), ")"], optional[":", field("pages")]]],
             ],
-            sentence[optional_note()],
-            self.web(e),
-        ]
+        )
 
     def get_techreport_template(self, e):
         """A report: 'Report of Session 2017–19, HC 1376. House of Commons, 19 October 2018.'"""
-        return join(sep=" ")[
-            self.head(e),
+        return self.entry(
+            e,
             self.format_title(e, "title"),
             self.details(
                 optional[words[optional_field_("type"), optional_field_("number")]],
                 optional[field("institution")],
             ),
-            sentence[optional_note()],
-            self.web(e),
-        ]
+        )
 
     def get_misc_template(self, e):
-        body = [self.head(e)]
-        if e.persons.get("author"):
-            body.append(self.format_title(e, "title"))
-        return join(sep=" ")[
-            (
-                *body,
-                self.details(optional[field("howpublished")]),
-                sentence[optional_note()],
-                self.web(e),
-            )
-        ]
+        title = [self.format_title(e, "title")] if e.persons.get("author") else []  # else the head is the title
+        return self.entry(e, *title, self.details(optional[field("howpublished")]))
 
     def get_incollection_template(self, e):
-        return join(sep=" ")[
-            self.head(e),
+        return self.entry(
+            e,
             self.format_title(e, "title"),
             self.details(optional[field("booktitle")], optional[field("publisher")]),
-            sentence[optional_note()],
-            self.web(e),
-        ]
+        )
 
 
 def optional_note():
