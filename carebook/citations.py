@@ -14,6 +14,16 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 UNDATED = "n.d."
+# Corporate authors cited by a short form in running text ("DHSC, 2023"); the bibliography gives them in full
+# and the references page lists the short forms.
+SHORT_FORMS = {
+    "Department of Health and Social Care": "DHSC",
+    "Department for Levelling Up, Housing and Communities": "DLUHC",
+    "Ministry of Housing, Communities and Local Government": "MHCLG",
+    "House of Commons Committee of Public Accounts": "PAC",
+    "House of Commons Health and Social Care Committee": "HSCC",
+    "National Audit Office": "NAO",
+}
 # Kinds of document cited by their title rather than an author ("Care Act 2014").
 TITLED_KINDS = {"legislation", "explanatory notes"}
 _PERSON = re.compile(r"^[A-Z][\w'’-]*(?: [a-z]+)?(?: [\w'’-]+)* [A-Z]{1,3}$|^(?:de|van|von) [\w'’-]+ [A-Z]{1,3}$")
@@ -58,13 +68,20 @@ def persons(author: str) -> list[str] | None:
     return None
 
 
+def short_form(author: str) -> str:
+    """A body's author string with each long name in its short form: 'DHSC and DLUHC'."""
+    for name, short in SHORT_FORMS.items():
+        author = author.replace(name, short)
+    return author
+
+
 def cited_author(author: str, title: str, kind: str) -> str:
-    """The author as an in-text citation names it: 'Keeble et al.', 'Collins and de Iongh', a body, or a title."""
-    if kind in TITLED_KINDS:
+    """The author as an in-text citation names it: 'Keeble et al.', 'Collins and de Iongh', 'NAO', or a title."""
+    if kind in TITLED_KINDS or not author:
         return title
     names = persons(author)
     if names is None:
-        return author
+        return short_form(author)
     if len(names) > 2:
         return f"{names[0]} et al."
     return " and ".join(names)
@@ -76,6 +93,8 @@ def works_from_sources(frame) -> list[Work]:
     for key, src in frame.iterrows():
         date, precision = src.get("date"), str(src.get("date_precision") or "")
         title = str(src["title"])
+        author = src.get("author")
+        author = str(author) if isinstance(author, str) else ""  # a missing author is NA
         dated = date is not None and date == date  # NaT is not equal to itself
         order = (
             date.month if dated and precision in ("month", "day") else 0,
@@ -84,7 +103,7 @@ def works_from_sources(frame) -> list[Work]:
         works.append(
             Work(
                 str(key),
-                cited_author(str(src.get("author", title)), title, str(src.get("kind", ""))),
+                cited_author(author, title, str(src.get("kind", ""))),
                 str(date.year) if dated else "",
                 order,
                 title,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pybtex.richtext import Text
 from pybtex.style.formatting.unsrt import Style as PlainStyle
 from pybtex.style.template import field, first_of, join, node, optional, sentence, words
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
@@ -54,13 +55,20 @@ def plain(text: str) -> str:
     return re.sub(r"[{}]", "", text).strip()
 
 
-def author_text(entry) -> str:
-    """The author as the in-text citation names it ('Keeble et al.'); the title when there is no author."""
+def full_author(entry) -> str:
+    """The author as the bibliography names it ('Keeble and Bardsley', 'National Audit Office'); else the title."""
     people = entry.persons.get("author", [])
     if not people:
         return plain(entry.fields.get("title", ""))
     surnames = [plain(" ".join(person.prelast_names + person.last_names)) for person in people]
     return f"{surnames[0]} et al." if len(surnames) > 2 else " and ".join(surnames)
+
+
+def author_text(entry) -> str:
+    """The author as the in-text citation names it ('Keeble et al.', 'NAO'); the title when there is no author."""
+    if not entry.persons.get("author"):
+        return full_author(entry)
+    return citations.short_form(full_author(entry))
 
 
 def _work(entry) -> Work:
@@ -104,11 +112,11 @@ class CarebookStyle(PlainStyle):
         self.sort = self.sort_alphabetically  # pybtex's base class binds `sort` to its sorting plugin
 
     def sort_alphabetically(self, entries):
-        """By author as printed, then date label, then title."""
+        """By author as printed (in full), then date label, then title."""
         return sorted(
             entries,
             key=lambda e: (
-                sort_key(author_text(e)),
+                sort_key(full_author(e)),
                 plain(e.fields.get(LABEL_FIELD, e.fields.get("year", UNDATED))),
                 sort_key(plain(e.fields.get("title", ""))),
             ),
@@ -132,7 +140,7 @@ class CarebookStyle(PlainStyle):
         """The address and, for an undated page, the date it was checked."""
         return sentence[
             optional[self.format_url(e)],
-            optional[join["checked ", field("urldate")]],
+            optional[join["accessed ", field("urldate")]],
             optional[self.format_doi(e)],
         ]
 
@@ -141,9 +149,10 @@ class CarebookStyle(PlainStyle):
         return join(sep=" ")[(self.head(e), *middle, sentence[optional_note()], self.web(e))]
 
     def get_article_template(self, e):
+        title = [self.format_title(e, "title")] if e.persons.get("author") else []  # else the head is the title
         return self.entry(
             e,
-            self.format_title(e, "title"),
+            *title,
             sentence[
                 field("journal"),
                 optional[join[field("volume"), optional["(", field("number"), ")"], optional[":", field("pages")]]],
@@ -190,13 +199,20 @@ def label_year(children, data):
     return first_of[optional[field(LABEL_FIELD)], optional[field("year")], UNDATED].format_data(data)
 
 
+@node
+def cited_author(children, data):
+    """The author as the in-text citation names it: short forms for bodies ('NAO'), 'et al.' after two people."""
+    assert not children
+    return Text(author_text(data["entry"]))
+
+
 class _Parenthetical(BasicAuthorYearParentheticalReferenceStyle):
     def inner(self, role_name: str):
         return join2(sep1=self.pre_text_sep, sep2=self.post_text_sep)[
             pre_text,
             reference[
                 bjoin(sep=self.author_year_sep)[
-                    self.person.author_or_editor_or_title(full="s" in role_name),
+                    cited_author,
                     label_year,
                 ]
             ],
@@ -207,7 +223,7 @@ class _Parenthetical(BasicAuthorYearParentheticalReferenceStyle):
 class _Textual(BasicAuthorYearTextualReferenceStyle):
     def inner(self, role_name: str):
         return bjoin(sep=self.text_reference_sep)[
-            self.person.author_or_editor_or_title(full="s" in role_name),
+            cited_author,
             bjoin[
                 self.bracket.left,
                 join2(sep1=self.pre_text_sep, sep2=self.post_text_sep)[pre_text, reference[label_year], post_text],
