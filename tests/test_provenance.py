@@ -182,7 +182,7 @@ CHAPTERS = chapters(ROOT)
 def test_every_glued_figure_is_a_link_to_its_row_on_the_data_page(built_book: Path, chapter):
     soup = page(built_book, chapter.name)
     anchors = {tag["id"] for tag in page(built_book, "book/data").find_all(id=True)}
-    wraps = {wrap["data-glue"]: wrap for wrap in soup.select(".carebook-fig-wrap")}
+    wraps = {wrap["data-glue"]: wrap for wrap in soup.select(".carebook-fig-wrap[data-glue]")}
     records = glue_records(chapter.slug)
     cited = set(GLUE_MD.findall(chapter.path.read_text(encoding="utf-8")))
     figures = [name for name in cited if states_quantity(records[name]["text"]) or records[name]["kind"] != "text"]

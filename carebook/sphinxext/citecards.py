@@ -64,7 +64,8 @@ def add_cards(app, doctree: nodes.document, docname: str) -> None:
         if "bibtex-citation" not in group.get("classes", []):
             continue
         for link in list(group.findall(nodes.reference)):
-            entry = by_id.get(link.get("refuri", "").rpartition("#")[2])
+            href = f"#{link['refid']}" if link.get("refid") else link.get("refuri", "")  # refid: on this page
+            entry = by_id.get(href.rpartition("#")[2])
             if entry is None:
                 continue
             count += 1
@@ -72,7 +73,7 @@ def add_cards(app, doctree: nodes.document, docname: str) -> None:
             card = citation_card(
                 link.astext(),
                 link.astext(),
-                refuri=link["refuri"],
+                refuri=href,
                 card_id=f"carebook-cite-{count}",
                 card=card_html(reference, quotes.get(_label(entry), "")),
             )
