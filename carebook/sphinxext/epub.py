@@ -36,7 +36,7 @@ def _page_context(app, pagename: str, templatename: str, context: dict, doctree)
 def web_only_stylesheet(filename: str) -> bool:
     """True for a stylesheet the EPUB leaves out: myst-nb's (see carebook._compat), the source cards'."""
     name = filename.rsplit("/", 1)[-1]
-    return mystnb_stylesheet(name) or name == "provenance.css"
+    return mystnb_stylesheet(name) or name in ("provenance.css", "citecards.css")
 
 
 # The e-book's own stylesheet: the figures' source cards (a hover card on the web) stay in the data page.

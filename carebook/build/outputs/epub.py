@@ -21,7 +21,14 @@ EPUB_CSS = "carebook-epub.css"
 # Folders of the staged tree that belong to the web edition only: the CSV downloads and chapter sources.
 WEB_ONLY = ("_static/data", "_static/code", "_static/references")
 # Scripts and styles of the web edition's interactive charts and cards.
-WEB_STATIC = ("vega-bundle.js", "carebook.js", "carebook-editions.js", "provenance.js", "provenance.css")
+WEB_STATIC = (
+    "vega-bundle.js",
+    "carebook.js",
+    "carebook-editions.js",
+    "provenance.js",
+    "provenance.css",
+    "citecards.css",
+)
 # Charts as images; the web's interactive outputs (HTML with scripts) are never put in the e-book.
 MIME_PRIORITY = [["epub", "image/png", 0], ["epub", "text/markdown", 5], ["epub", "text/html", None]]
 
