@@ -97,8 +97,9 @@ def test_each_kind_of_work_carries_its_identifier():
                 assert row["identifier"].split()[1] == entry.fields.get("number"), row["id"]
         if row["kind"] == "legislation":
             assert re.search(r"\d{4} c\. \d+", row["identifier"]), (row["id"], row["identifier"])
-        if row["url"]:
-            assert entry.fields.get("url") == row["url"], row["id"]
+        if row["url"]:  # a DOI's own address is given once, as the DOI
+            doi_address = "doi.org/" in row["url"] and entry.fields.get("doi", "") in row["url"]
+            assert doi_address or entry.fields.get("url") == row["url"], row["id"]
 
 
 def test_sources_checked_on_the_record_day_carry_their_accessed_date():
