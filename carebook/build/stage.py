@@ -81,7 +81,6 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         target / "_config.yml": config(root, edition),
         target / "_toc.yml": (root / "_toc.yml").read_bytes(),
         target / "references.bib": (root / "references.bib").read_bytes(),
-        target / "CITATION.cff": (root / "CITATION.cff").read_bytes(),  # the chapters' "Cite this chapter" lines
         target / "_static" / "vega-bundle.js": vega_bundle,
     }
     for path in sorted([*(root / "_static").rglob("*"), *(root / "latex").rglob("*")]):  # latex/: print only
@@ -92,6 +91,8 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         if path.is_file():
             content = downloads.reader_csv(path, cited) if path.suffix == ".csv" else path.read_bytes()
             wanted[target / "_static" / "data" / path.relative_to(root / "data")] = content
+    if (root / "CITATION.cff").is_file():  # the chapters' "Cite this chapter" lines
+        wanted[target / "CITATION.cff"] = (root / "CITATION.cff").read_bytes()
     for path, content in bibexport.downloads(root / "references.bib").items():  # .bib, .ris, CSL JSON
         wanted[target / path] = content
     executed = build / "executed"

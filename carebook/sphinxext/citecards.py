@@ -113,8 +113,11 @@ def cite_line(book: dict, chapter: str, edition_date: str, release: str) -> str:
 
 
 def add_cite_line(app, doctree: nodes.document, docname: str) -> None:
-    """End each chapter (an executed notebook) of the web and e-book editions with how to cite it."""
-    if app.builder.format != "html" or not str(app.env.doc2path(docname)).endswith(".ipynb"):
+    """End each chapter (an executed notebook other than the home page) of the web and e-book editions with
+    how to cite it."""
+    if app.builder.format != "html" or docname == app.config.root_doc:
+        return
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
         return
     section = next(iter(doctree.findall(nodes.section)), None)
     book = book_citation(Path(app.srcdir))
