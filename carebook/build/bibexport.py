@@ -69,9 +69,12 @@ def _persons(entry: Entry) -> list[dict]:
 
 
 def _accessed(entry: Entry) -> list[int]:
-    """The access date ('7 December 2026') as [year, month, day]."""
-    day, month, year = _text(entry.fields["urldate"]).split()
-    return [int(year), [m.lower() for m in MONTHS.values()].index(month.lower()) + 1, int(day)]
+    """The access date ('7 December 2026') as [year, month, day]; [] when written otherwise."""
+    found = re.fullmatch(r"(\d{1,2}) ([A-Za-z]+) (\d{4})", _text(entry.fields["urldate"]))
+    months = [m.lower() for m in MONTHS.values()]
+    if not found or found.group(2).lower() not in months:
+        return []
+    return [int(found.group(3)), months.index(found.group(2).lower()) + 1, int(found.group(1))]
 
 
 def csl_item(key: str, entry: Entry) -> dict:
@@ -96,7 +99,8 @@ def csl_item(key: str, entry: Entry) -> dict:
     if "howpublished" in f:
         item["genre"] = _text(f["howpublished"])
     if "urldate" in f:
-        item["accessed"] = {"date-parts": [_accessed(entry)]}
+        parts = _accessed(entry)
+        item["accessed"] = {"date-parts": [parts]} if parts else {"literal": _text(f["urldate"])}
     return item
 
 
@@ -119,7 +123,7 @@ def ris_record(entry: Entry) -> str:
     if "howpublished" in f:
         lines.append(("M3", _text(f["howpublished"])))
     if "urldate" in f:
-        lines.append(("Y2", "/".join(f"{p:02d}" for p in _accessed(entry))))
+        lines.append(("Y2", "/".join(f"{p:02d}" for p in _accessed(entry)) or _text(f["urldate"])))
     if "note" in f:
         lines.append(("N1", _text(f["note"])))
     return "".join(f"{tag}  - {value}\n" for tag, value in lines if value) + "ER  - \n"
