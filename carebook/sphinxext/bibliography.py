@@ -137,7 +137,7 @@ class CarebookStyle(PlainStyle):
         return sentence[(*parts, optional[field("fulldate")])]
 
     def web(self, e):
-        """The address and, for an undated page, the date it was checked."""
+        """The address, the day the page was accessed (where recorded) and the DOI."""
         return sentence[
             optional[self.format_url(e)],
             optional[join["accessed ", field("urldate")]],
