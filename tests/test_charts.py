@@ -299,3 +299,12 @@ def test_data_table_gives_a_figure_its_rows_unit():
     frame = pd.DataFrame({"item": ["a", "b"], "amount": [3.8, 329.0], "unit": ["GBP_billion", "GBP_million"]})
     shown = reader_columns(frame)
     assert list(shown["amount"]) == ["£3.8 billion", "£329 million"] and "unit" not in shown.columns
+
+
+def test_data_table_headings_and_cells_have_no_working_marks():
+    frame = pd.DataFrame(
+        {"plan_or_outcome": ["Planned", "Actual"], "two_lines": ["£60 million|cash", "£329 million|cash"]}
+    )
+    bars = alt.Chart(frame).mark_bar().encode(x="plan_or_outcome:N", text="two_lines:N")
+    table = charts.Figure(bars, ALT, [a_source()], None).data_table()
+    assert "<th>Plan or outcome</th>" in table and "<td>£60 million cash</td>" in table and "|" not in table

@@ -65,6 +65,6 @@ def test_figures_print_as_in_the_prose(built_book: Path):
 def test_the_history_timeline_table_is_in_date_order(built_book: Path):
     with open(ROOT / "data" / "timeline.csv", encoding="utf-8") as f:
         dates = {row["title"]: row["date"] for row in csv.DictReader(f)}
-    table = next(t for t in tables(built_book / "book" / "history.html") if t["header"][:1] == ["title"])
+    table = next(t for t in tables(built_book / "book" / "history.html") if t["header"][:1] == ["Title"])
     shown = [dates[row[0]] for row in table["rows"]]
     assert len(shown) > 10 and shown == sorted(shown)
