@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from carebook.data import VALUE_COLUMNS
+
 
 def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """A chart's data as readers see it: a citation in place of source_id and locator; no working columns.
@@ -20,7 +22,34 @@ def reader_columns(frame: pd.DataFrame) -> pd.DataFrame:
         shown = shown.drop(columns=[c for c in ("source_id", "locator") if c in shown.columns])
         shown.insert(min(position, len(shown.columns)), "source", citations)
     shown = shown[[c for c in shown.columns if not str(c).startswith("_") and c != "note"]]
+    for column in shown.columns:
+        if _is_figure(shown[column], column):
+            shown[column] = _as_text(shown, column)
+    if "unit" in shown.columns and any(c in shown.columns for c in VALUE_COLUMNS):
+        shown = shown.drop(columns="unit")  # each figure now carries its unit ("£3.8 billion")
     return shown.astype(object).where(shown.notna(), "")  # a missing value is an empty cell, never "<NA>"
+
+
+def _is_figure(values: pd.Series, name: object) -> bool:
+    """Whether a column holds figures to print as the prose does (not years, not booleans)."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return False
+    return "year" not in str(name).lower()
+
+
+def _as_text(frame: pd.DataFrame, column: object) -> pd.Series:
+    """A numeric column as the prose prints it: 3,800 not 3800.0; in its row's unit where the row has one."""
+    from carebook import prose
+
+    units = frame["unit"] if column in VALUE_COLUMNS and "unit" in frame.columns else None
+    return pd.Series(
+        [
+            None if pd.isna(value) else prose.fmt(value, None if units is None or pd.isna(units[i]) else str(units[i]))
+            for i, value in frame[column].items()
+        ],
+        index=frame.index,
+        dtype=object,
+    )
 
 
 def encoded_fields(spec: dict | list) -> set[str]:

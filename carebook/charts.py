@@ -155,6 +155,9 @@ class Figure:
         for col in shown.columns:
             if pd.api.types.is_datetime64_any_dtype(shown[col]):
                 shown[col] = shown[col].dt.strftime("%Y-%m-%d")
+            elif shown[col].map(lambda v: isinstance(v, str)).all():
+                shown[col] = shown[col].str.replace("|", " ", regex=False)  # a chart label's line breaks
+        shown.columns = [str(c).replace("_", " ").capitalize() for c in shown.columns]  # "plan_or_outcome"
         table = shown.to_html(index=False, border=0, classes="carebook-table", na_rep="")
         return f'<details class="carebook-data"><summary>Show the data</summary>{table}</details>'
 

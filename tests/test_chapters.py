@@ -195,7 +195,7 @@ def test_the_code_check_sees_numbers_typed_into_alt_texts_and_domains(tmp_path):
     ]
 
 
-def test_citations_and_terms_resolve(any_page):
+def test_citations_resolve(any_page):
     page = any_page
     bib = (ROOT / "references.bib").read_text(encoding="utf-8")
     keys = set(re.findall(r"@\w+\{([^,]+),", bib))
@@ -203,18 +203,4 @@ def test_citations_and_terms_resolve(any_page):
     for cited in re.findall(r"\{cite:[pt]\}`([^`]+)`", text):
         for key in re.sub(r"\{[^}]*\}", "", cited).split(","):
             assert key.strip() in keys, f"unknown citation key {key!r}"
-    glossary = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
-    entries = glossary.split("```{glossary}", 1)[1]
-    defined = {t.lower() for t in re.findall(r"(?m)^(\S[^\n]*)$", entries) if not t.startswith((":", "```"))}
-    for term in re.findall(r"\{term\}`([^`]+)`", text):
-        target = " ".join(re.sub(r"(?s).*<(.+)>", r"\1", term).split())
-        assert target.lower() in defined, f"{target!r} is not in the glossary"
-
-
-def test_every_acronym_used_is_in_the_glossary(any_page):
-    glossary = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8").split("```{glossary}", 1)[1]
-    defined = {t.strip().lower() for t in re.findall(r"(?m)^(\S[^\n]*)$", glossary) if not t.startswith((":", "`"))}
-    prose = re.sub(r"`[^`]*`", "", ROLE.sub("", markdown(any_page)))
-    used = {re.sub(r"s$", "", word) for word in re.findall(r"\b[A-Z][a-z]?[A-Z&]+s?\b", prose)}
-    missing = sorted(word for word in used if word.lower() not in defined)
-    assert not missing, f"acronyms used but not defined in the glossary: {missing}"
+    # Glossary terms and acronyms: tests/test_glossary.py.

@@ -280,3 +280,31 @@ def test_a_zoomable_chart_zooms_only_with_shift():
     bound = [p for p in params if p.get("bind") == "scales"]
     assert bound, "the interactive chart lost its zoom"
     assert all(p["select"]["zoom"] == "wheel![event.shiftKey]" for p in bound)
+
+
+def test_data_table_prints_numbers_as_the_prose_does():
+    frame = pd.DataFrame(
+        {"year": [2015, 2025], "million": [3800.0, 5614.0], "change": [-106000.0, 87000.0], "sites": [29, 14]}
+    )
+    bars = alt.Chart(frame).mark_bar().encode(x="year:O", y="million:Q", tooltip=["change:Q", "sites:Q"])
+    table = charts.Figure(bars, ALT, [a_source()], None).data_table()
+    for cell in ("<td>2015</td>", "<td>3,800</td>", "<td>5,614</td>", "<td>-106,000</td>", "<td>87,000</td>"):
+        assert cell in table
+    assert "3800.0" not in table and "2,015" not in table
+
+
+def test_data_table_gives_a_figure_its_rows_unit():
+    from carebook.chartdata import reader_columns
+
+    frame = pd.DataFrame({"item": ["a", "b"], "amount": [3.8, 329.0], "unit": ["GBP_billion", "GBP_million"]})
+    shown = reader_columns(frame)
+    assert list(shown["amount"]) == ["£3.8 billion", "£329 million"] and "unit" not in shown.columns
+
+
+def test_data_table_headings_and_cells_have_no_working_marks():
+    frame = pd.DataFrame(
+        {"plan_or_outcome": ["Planned", "Actual"], "two_lines": ["£60 million|cash", "£329 million|cash"]}
+    )
+    bars = alt.Chart(frame).mark_bar().encode(x="plan_or_outcome:N", text="two_lines:N")
+    table = charts.Figure(bars, ALT, [a_source()], None).data_table()
+    assert "<th>Plan or outcome</th>" in table and "<td>£60 million cash</td>" in table and "|" not in table
