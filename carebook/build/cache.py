@@ -18,6 +18,7 @@ KERNEL_CODE = (
     "facts.py",
     "chartdata.py",
     "layouts.py",
+    "diagrams.py",
     "reads.py",
     "provenance.py",
     "citations.py",
