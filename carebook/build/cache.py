@@ -19,6 +19,7 @@ KERNEL_CODE = (
     "chartdata.py",
     "layouts.py",
     "diagrams.py",
+    "series.py",
     "reads.py",
     "provenance.py",
     "citations.py",
