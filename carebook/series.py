@@ -42,7 +42,7 @@ def with_gaps(known: pd.DataFrame, years: list[str], columns: list[str]) -> pd.D
     grid = pd.MultiIndex.from_product([years, columns], names=["year", "column"]).to_frame(index=False)
     cells = grid.merge(known, on=["year", "column"], how="left")
     cells["label"] = cells["label"].fillna(GAP)
-    cells["_short"] = cells["label"].replace(GAP, GAP_SHORT).str.replace(" + ", "+", regex=False)
+    cells["_short"] = cells["label"].replace(GAP, GAP_SHORT).str.replace(" + £", "+", regex=False)
     cells["_kind"] = [
         "gap" if pd.isna(m) and lab == GAP else "rise" if pd.isna(m) else "sum"
         for m, lab in zip(cells["million"], cells["label"], strict=True)
@@ -65,7 +65,7 @@ def known_grid(
     headings: list[str] | None = None,
 ) -> alt.LayerChart:
     """The grid of `with_gaps` cells: headers on top, years down the side, each column's bars to its own scale.
-    `short` words the cells for a phone ('gap', '£625m+£86m'); `headings` are the columns' names as shown."""
+    `short` words the cells for a phone ('gap', '£625m+86m'); `headings` are the columns' names as shown."""
     text = "_short:N" if short else "label:N"
     x = alt.Scale(domain=[0, len(columns)])
     y = alt.Y("year:O", sort=years, title=None, axis=alt.Axis(labelFontWeight="bold", ticks=False, domain=False))
