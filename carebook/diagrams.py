@@ -13,7 +13,7 @@ import pandas as pd
 STANDINGS = ["in force", "proposed in the Health Bill", "announced plan"]
 DASHES = [[1, 0], [7, 4], [2, 3]]
 INK, MONEY = "#333333", "#E69F00"  # links carrying money in the house orange, the rest in the text colour
-BOX_W, BOX_H = 0.62, 0.3  # a box's half-width and half-height, in the units of the layout's grid
+BOX_W, BOX_H = 0.66, 0.3  # a box's half-width and half-height, in the units of the layout's grid
 NAME_CHARS = 20  # a body's name wraps at this many characters inside its box
 TWIN = 8  # pixels between two links that join the same pair of bodies
 LETTER_PX = 6  # the width of a letter of link lettering, near enough to set a label beside a vertical link
