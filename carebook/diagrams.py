@@ -15,6 +15,7 @@ DASHES = [[1, 0], [7, 4], [2, 3]]
 INK, MONEY = "#333333", "#E69F00"  # links carrying money in the house orange, the rest in the text colour
 BOX_W, BOX_H = 0.66, 0.3  # a box's half-width and half-height, in the units of the layout's grid
 NAME_CHARS = 20  # a body's name wraps at this many characters inside its box
+CHANGE_DY = 18  # pixels below a box's centre for its line of changes
 TWIN = 8  # pixels between two links that join the same pair of bodies
 LETTER_PX = 6  # the width of a letter of link lettering, near enough to set a label beside a vertical link
 ROW_PX, LIST_TEXT_X, LIST_CHARS = 48, 46, 40  # the phone list: row height, where text starts, wrap width
@@ -27,15 +28,15 @@ def _border(frame: pd.DataFrame) -> dict[str, str]:
     return {b: (STANDINGS[1] if b in proposed else s) for b, s in zip(bodies["id"], bodies["status"], strict=True)}
 
 
-def _box_label(frame: pd.DataFrame, body: str, name: str) -> str:
-    """A box's lettering: the name, wrapped, then each change proposed or planned for the body."""
+def _box_label(frame: pd.DataFrame, body: str, name: str) -> tuple[str, str]:
+    """A box's lettering: the name, wrapped; and a line naming each change proposed or planned for the body."""
     changes = frame[(frame["kind"] == "change") & (frame["to_body"] == body)]
-    lines = textwrap.wrap(name, NAME_CHARS)
+    notes = []
     for standing, word in ((STANDINGS[1], "Bill"), (STANDINGS[2], "plan")):
         named = list(changes.loc[changes["status"] == standing, "name"])
         if named:
-            lines.append(f"({word}: {'; '.join(named)})")
-    return "\n".join(lines)
+            notes.append(f"({word}: {'; '.join(named)})")
+    return "\n".join(textwrap.wrap(name, NAME_CHARS)), " ".join(notes)
 
 
 def _text_px(text: str) -> float:
@@ -63,9 +64,11 @@ def layout(frame: pd.DataFrame, positions: dict[str, tuple[float, float]], scale
     out["to"] = out["to_body"].map(names).fillna("")
     border = _border(out)
     out["_border"] = out["id"].map(border).fillna(out["status"])
-    out["_label"] = [
-        _box_label(out, i, n) if k == "body" else n for i, n, k in zip(out["id"], out["name"], out["kind"], strict=True)
+    boxes = [
+        _box_label(out, i, n) if k == "body" else (n, "")
+        for i, n, k in zip(out["id"], out["name"], out["kind"], strict=True)
     ]
+    out["_label"], out["_change"] = [b[0] for b in boxes], [b[1] for b in boxes]
     sx, sy = scale
     pairs = out[out["kind"] == "link"][["from_body", "to_body"]].apply(lambda p: frozenset(p), axis=1)
     cols = {c: [] for c in ("_x", "_y", "_x2", "_y2", "_lx", "_ly", "_angle")}
@@ -155,10 +158,21 @@ def network(
         edge("_bx1", "_by1", None, "_by2"),
         edge("_bx2", "_by1", None, "_by2"),
     ]
-    names = (
+    # A box's name sits in its middle, or above its line of changes (smaller, italic) where it has one.
+    plain = (
         base.mark_text(fontSize=12, lineBreak="\n", color="#111111")
         .encode(text="_label:N", tooltip=body_tip)
-        .transform_filter("datum.kind == 'body'")
+        .transform_filter("datum.kind == 'body' && !datum._change")
+    )
+    raised = (
+        base.mark_text(fontSize=12, lineBreak="\n", color="#111111", dy=-8)
+        .encode(text="_label:N", tooltip=body_tip)
+        .transform_filter("datum.kind == 'body' && datum._change")
+    )
+    notes = (
+        base.mark_text(fontSize=10.5, fontStyle="italic", color="#111111", dy=CHANGE_DY)
+        .encode(text="_change:N", tooltip=body_tip)
+        .transform_filter("datum.kind == 'body' && datum._change")
     )
     lines = (
         base.mark_rule(strokeWidth=2)
@@ -197,7 +211,7 @@ def network(
         )
         .transform_filter("datum.kind == 'link'")
     )
-    return alt.layer(lines, heads, fill, *sides, names, halo, link_names, data=frame).properties(
+    return alt.layer(lines, heads, fill, *sides, plain, raised, notes, halo, link_names, data=frame).properties(
         width=width, height=height
     )
 
