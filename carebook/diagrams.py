@@ -45,7 +45,7 @@ def _text_px(text: str) -> float:
 
 
 def _clip(dx: float, dy: float) -> float:
-    """How far along a segment between two box centres (dx, dy in pixels) it leaves the first box."""
+    """How far along a segment between two box centres (dx, dy in grid units) it leaves the first box."""
     limits = [abs(half / d) for half, d in ((BOX_W, dx), (BOX_H, dy)) if d]
     return min(limits) if limits else 0.0
 
@@ -107,15 +107,22 @@ def layout(frame: pd.DataFrame, positions: dict[str, tuple[float, float]], scale
 
 
 def network(
-    frame: pd.DataFrame, *, domain_x: list[float], domain_y: list[float], width: int, height: int
+    frame: pd.DataFrame,
+    *,
+    domain_x: list[float],
+    domain_y: list[float],
+    width: int,
+    height: int,
+    legend: str = "Standing",
 ) -> alt.LayerChart:
-    """Boxes for the bodies and arrows for the links of `frame` (from `layout`), line style by standing."""
+    """Boxes for the bodies and arrows for the links of `frame` (from `layout`), line style by standing
+    (the legend titled `legend`)."""
     xs, ys = alt.Scale(domain=domain_x), alt.Scale(domain=domain_y)
     x = alt.X("_x:Q", axis=None, scale=xs)
     y = alt.Y("_y:Q", axis=None, scale=ys)
     dash = alt.StrokeDash(
         "_border:N",
-        title="Standing in mid-2026",
+        title=legend,
         scale=alt.Scale(domain=STANDINGS, range=DASHES),
         legend=alt.Legend(orient="bottom", symbolType="stroke", symbolSize=400, symbolStrokeWidth=2),
     )
@@ -216,7 +223,7 @@ def network(
     )
 
 
-def link_list(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:
+def link_list(frame: pd.DataFrame, order: list[str], legend: str = "Standing") -> alt.LayerChart:
     """The links and changes of `frame` as a list down the page, for a phone: a sample of each one's line
     style with an arrow, then 'from → to' and what runs along it, wrapped rather than cut."""
     rank = {body: i for i, body in enumerate(order)}
@@ -232,7 +239,7 @@ def link_list(frame: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     y = alt.Y("_row:O", axis=None)
     dash = alt.StrokeDash(
         "status:N",
-        title="Standing in mid-2026",
+        title=legend,
         scale=alt.Scale(domain=STANDINGS, range=DASHES),
         legend=alt.Legend(orient="top", columns=1, symbolType="stroke", symbolSize=400, symbolStrokeWidth=2),
     )
