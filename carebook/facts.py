@@ -24,3 +24,13 @@ def bcf_minimum_total(year: str) -> tuple[float, list[str]]:
     """The sum of the Better Care Fund's minimum contributions in `year` (£ million), and the rows it adds."""
     parts = bcf_minimum_parts(year)
     return float(parts["amount"].sum()), [f"bcf_years:{row_id}" for row_id in parts["id"]]
+
+
+# Totals whose source words qualify them: "over £6.4 billion" is a lower bound, "the £9 billion" a rounded figure.
+BCF_TOTAL_WORDS = {"bcf-2019-20-total-minimum": "over", "bcf-2025-26-total-rounded": "about"}
+
+
+def bcf_total_words(row_id: str) -> str:
+    """The word a Better Care Fund total is read with ('over ', 'about ' or nothing), as its source states it."""
+    word = BCF_TOTAL_WORDS.get(row_id, "")
+    return f"{word} " if word else ""

@@ -16,8 +16,10 @@ from carebook.data import VALUE_COLUMNS
 def _number(value: float) -> str:
     """A number as the source gave it: 3.8, 329, 87,000 (no trailing zeros)."""
     if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.10g}" if abs(value) < 1000 else f"{value:,.1f}"
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.10g}" if abs(value) < 1000 else f"{value:,.1f}"
+    return text.replace("-", "\u2212")  # a minus sign, not a hyphen (a confidence interval can start below zero)
 
 
 def fmt(value: Number, unit: str | None = None) -> str:

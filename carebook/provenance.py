@@ -17,7 +17,7 @@ import pandas as pd
 
 MIME = "application/vnd.carebook.provenance+json"
 SCHEME = "carebook-figure"
-DESCRIBING = ("measure", "what", "finding", "title", "provision", "name", "party")
+DESCRIBING = ("measure", "what", "finding", "title", "provision", "name", "party", "component", "programme")
 YEAR = r"(1[89]\d\d|20\d\d)"
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATES = re.compile(rf"\b{YEAR}(?:[–/-]\d\d(?:\d\d)?)?\b|\b\d{{1,2}} (?:{MONTHS})\b")
@@ -68,7 +68,7 @@ def row_id_of(row: pd.Series) -> str:
 def describe(row: pd.Series) -> str:
     """What a row states, in its own words: its measure (or what, finding, title …) and its period."""
     what = next((str(row[c]) for c in DESCRIBING if c in row.index and not pd.isna(row[c])), row_id_of(row))
-    period = row.get("period")
+    period = row.get("period", row.get("year") if isinstance(row.get("year"), str) else None)  # '2025-26', not 2012
     if period is None or pd.isna(period):
         return what
     return f"{what}, {period}" if "(" in str(period) else f"{what} ({period})"

@@ -18,6 +18,8 @@ KERNEL_CODE = (
     "facts.py",
     "chartdata.py",
     "layouts.py",
+    "diagrams.py",
+    "series.py",
     "reads.py",
     "provenance.py",
     "citations.py",
