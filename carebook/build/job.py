@@ -195,7 +195,7 @@ def _run_once(job: ChapterJob, notebook, cwd: str, report) -> tuple:
             notebook,
             str(output),
             parameters=job.parameters,
-            cwd=cwd,
+            # no cwd=: papermill would os.chdir the whole process (papermill#473); the kernel starts in `cwd`
             kernel_name="python3",
             progress_bar=False,
             log_output=False,

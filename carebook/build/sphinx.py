@@ -12,6 +12,11 @@ from pathlib import Path
 from carebook.build import progress
 from carebook.errors import SphinxFailed  # re-exported for carebook.sphinxext.latex
 
+# What every edition that shows no code takes (the PDF, the EPUB, the single page).
+OUTPUTS_ONLY = {
+    "nb_remove_code_source": True,  # readers see outputs only
+    "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
+}
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
 
@@ -84,6 +89,14 @@ def final_config(stage: Path) -> dict:
             user_yaml=stage / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=stage
         )
     return config
+
+
+def configured_extensions(stage: Path) -> list[str]:
+    """The extensions the staged _config.yml adds to jupyter-book's (the book's own among them)."""
+    import yaml
+
+    config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8")) or {}
+    return list(config.get("sphinx", {}).get("extra_extensions") or [])
 
 
 def extensions_with(stage: Path, extension: str) -> list[str]:

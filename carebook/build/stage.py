@@ -5,7 +5,6 @@ Files are written only when their content changes, so Sphinx re-reads only what 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -109,13 +108,3 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
     return changed
-
-
-def fingerprint(target: Path) -> str:
-    """One hash of the staged tree (paths and contents), to skip a Sphinx run when nothing changed."""
-    digest = hashlib.sha256()
-    for path in sorted(target.rglob("*")):
-        if path.is_file() and "_build" not in path.relative_to(target).parts:
-            digest.update(str(path.relative_to(target)).encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from carebook.build import cache, sphinx
+from carebook.build import sphinx
 from carebook.build.outputs import Output
-from carebook.build.publish import beside_site, publish_file
+from carebook.build.publish import publish_file
 from carebook.sphinxext import epub as epub_ext
 
 EPUB_NAME = "joined-up"
@@ -47,8 +47,7 @@ def overrides(target: Path, config: dict) -> dict:
     identifier = "joined-up-" + re.sub(r"[^A-Za-z0-9.]+", "-", release).strip("-")  # an XML name, one per edition
     web_only = [str(p.relative_to(target)) for d in WEB_ONLY for p in sorted((target / d).rglob("*")) if p.is_file()]
     return {
-        "nb_remove_code_source": True,  # like print, the e-book shows outputs only
-        "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
+        **sphinx.OUTPUTS_ONLY,
         "nb_mime_priority_overrides": MIME_PRIORITY,
         "html_css_files": ["carebook.css", EPUB_CSS],
         "epub_basename": EPUB_NAME,
@@ -88,8 +87,10 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 OUTPUT = Output(
     name="epub",
     product=f"epub/{EPUB_NAME}.epub",
-    code=(*cache.SPHINX_CODE, "sphinxext/epub.py", "build/outputs/epub.py", "_compat.py"),
+    help="the EPUB edition (charts as images)",
+    entries=("build/outputs/epub.py", "sphinxext/epub.py"),
     make=make,
     publish=publish_file,
-    beside_site=lambda epub, site: beside_site(epub, site, "carebookEpub"),
+    ignore=("latex/*", *(f"_static/{name}" for name in WEB_STATIC)),  # print styles; web scripts it leaves out
+    beside_site=True,
 )

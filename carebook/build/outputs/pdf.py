@@ -8,9 +8,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from carebook.build import cache, sphinx
+from carebook.build import sphinx
 from carebook.build.outputs import Output
-from carebook.build.publish import beside_site, publish_file
+from carebook.build.publish import publish_file
 from carebook.errors import SphinxFailed
 
 PDF_NAME = "joined-up"
@@ -99,11 +99,7 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     latex_dir = work / "latex"
     for stale in latex_dir.glob(f"{PDF_NAME}.*"):  # a .tex or .aux left by a failed run breaks latexmk
         stale.unlink()
-    overrides = {
-        "nb_remove_code_source": True,  # print shows outputs only
-        "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
-        **latex.latex_overrides(target),
-    }
+    overrides = {**sphinx.OUTPUTS_ONLY, **latex.latex_overrides(target)}
     sphinx.build(target, latex_dir, work / "doctrees-latex", root, "latex", overrides)
     return latex_to_pdf(latex_dir, PDF_NAME)
 
@@ -111,8 +107,10 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 OUTPUT = Output(
     name="pdf",
     product=f"pdf/{PDF_NAME}.pdf",
-    code=(*cache.SPHINX_CODE, "sphinxext/latex.py", "build/outputs/pdf.py"),
+    help="the PDF edition (XeLaTeX)",
+    entries=("build/outputs/pdf.py", "sphinxext/latex.py"),
     make=make,
     publish=publish_file,
-    beside_site=lambda pdf, html: beside_site(pdf, html, "carebookPdf"),
+    ignore=("_static/*.js", "_static/*.css"),  # web assets
+    beside_site=True,
 )
