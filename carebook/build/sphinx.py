@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+from carebook import _compat
 from carebook.build import progress
 from carebook.errors import SphinxFailed  # re-exported for carebook.sphinxext.latex
 
@@ -70,16 +71,6 @@ class Progress(io.TextIOBase):
         return len(text)
 
 
-def sync_static(staged: Path, built: Path) -> None:
-    """Copy each file of the staged `_static` whose bytes the built one lacks: Sphinx copies static files only
-    when some page is written, so an edited stylesheet or script alone would otherwise stay stale."""
-    for path in sorted(staged.rglob("*")) if staged.is_dir() else []:
-        old = built / path.relative_to(staged)
-        if path.is_file() and (not old.is_file() or old.read_bytes() != path.read_bytes()):
-            old.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, old)
-
-
 def final_config(stage: Path) -> dict:
     """The Sphinx configuration jupyter-book derives from the staged book's _config.yml."""
     from jupyter_book.config import get_final_config
@@ -131,4 +122,4 @@ def build(
         detail = "\n".join(messages) or _source_names(log.getvalue(), stage, root).strip()[-2000:] or f"exit {result}"
         raise SphinxFailed(f"the {builder} build failed:\n{detail}")
     if builder == "html":
-        sync_static(stage / "_static", out / "_static")
+        _compat.copy_static_files(stage / "_static", out / "_static")

@@ -63,7 +63,7 @@ def reread_pages(root: Path, target: Path, build: Path, force: bool) -> set[str]
 def body_only(name: str, now: dict, before: dict) -> bool:
     """True if a change to the staged file `name` leaves every other page as it was: a page whose title stayed
     (not the glossary), or a static file pages link without a checksum (a chapter's source, a data download),
-    which `sphinx.sync_static` copies. Sphinx links stylesheets and scripts with a checksum from every page."""
+    which `_compat.copy_static_files` copies. Sphinx links stylesheets and scripts with a checksum from every page."""
     if Path(name).parts[0] == "_static":
         return Path(name).suffix not in CHECKSUMMED
     return bool(now["title"]) and now["title"] == before["title"] and "glossary" not in name
