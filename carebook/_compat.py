@@ -166,3 +166,45 @@ def copy_static_files(staged: Path, built: Path) -> None:
         if path.is_file() and (not old.is_file() or old.read_bytes() != path.read_bytes()):
             old.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, old)
+
+
+NOTEBOOK_SCHEME = "carebook-notebook://"
+
+
+@functools.cache
+def _register_notebook_io() -> None:
+    """Once per process: papermill I/O for NOTEBOOK_SCHEME paths, reading and writing the file as it is named."""
+    from papermill.iorw import papermill_io
+
+    class NotebookFile:
+        @staticmethod
+        def read(path: str) -> str:
+            return Path(path.removeprefix(NOTEBOOK_SCHEME)).read_text(encoding="utf-8")
+
+        @staticmethod
+        def write(buf: str, path: str) -> None:
+            Path(path.removeprefix(NOTEBOOK_SCHEME)).write_text(buf, encoding="utf-8")
+
+        @staticmethod
+        def listdir(path: str) -> list[str]:
+            return [str(p) for p in Path(path.removeprefix(NOTEBOOK_SCHEME)).iterdir()]
+
+        @staticmethod
+        def pretty_path(path: str) -> str:
+            return path.removeprefix(NOTEBOOK_SCHEME)
+
+    papermill_io.register(NOTEBOOK_SCHEME, NotebookFile)
+
+
+def papermill_output(path: Path) -> str:
+    """Where papermill writes an executed notebook, without touching the process's working folder (papermill 2).
+
+    papermill changes the whole process's working folder around a run given `cwd=` and, for a local output
+    path, around every write (its local handler's `chdir`): not safe with chapters on threads
+    (https://github.com/nteract/papermill/issues/473). The kernel is started in the chapter's folder instead,
+    and the notebook is written through a handler that names its file absolutely.
+    """
+    if _major_minor("papermill")[0] == 2:
+        _register_notebook_io()
+        return NOTEBOOK_SCHEME + str(Path(path).resolve())
+    return str(path)

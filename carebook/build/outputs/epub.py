@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from carebook.build import sphinx
+from carebook.build import reproducible, sphinx
 from carebook.build.outputs import Output
 from carebook.build.publish import publish_file
 from carebook.sphinxext import epub as epub_ext
@@ -81,6 +81,7 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     (out / "_static").mkdir()
     (out / "_static" / EPUB_CSS).write_text(epub_ext.STYLESHEET, encoding="utf-8")
     sphinx.build(target, out, work / "doctrees-epub", root, "epub", overrides(target, config))
+    reproducible.fix_epub(out / f"{EPUB_NAME}.epub", reproducible.edition_epoch(target))  # dates: the edition's
     return out / f"{EPUB_NAME}.epub"
 
 
