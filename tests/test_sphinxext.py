@@ -95,5 +95,5 @@ def test_builders_without_their_own_figure_form_still_build(sphinx_run, builder:
     assert written, f"{builder} wrote nothing"
     if builder == "text":
         assert "£3.8 billion" in text and "Sources of the figures" not in text
-    else:
-        assert "carebook-fig" in built.page("index.html")  # the web form, on the one page
+    else:  # the web form, linking the data's anchor on the one page
+        assert f'href="#{RECORD["rows"][0]["anchor"]}"' in built.page("index.html")

@@ -32,7 +32,7 @@ def write_if_changed(path: Path, content: bytes) -> bool:
 def computed_link(slug: str) -> dict:
     """A Markdown cell, web edition only, linking the chapter's source: the code behind every figure."""
     text = (
-        "```{only} html\n"
+        "```{only} html and not singlehtml\n"  # the single page has no chapter pages to link from
         f'<p class="carebook-computed"><a href="../{CODE_DIR}/{slug}.md">How this page was computed</a>: '
         "the chapter's notebook, with the code that reads the book's data tables and computes every figure "
         "and number on this page.</p>\n"

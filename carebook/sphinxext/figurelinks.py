@@ -107,7 +107,8 @@ def visit_figure_html(self, node: figure_link) -> None:
     self.body.append(f'<span class="carebook-fig-wrap" data-glue="{name}" data-kind="{kind}">')
     node["tag"] = "a" if data_page in self.builder.env.all_docs else "span"
     if node["tag"] == "a":
-        uri = self.builder.get_relative_uri(self.builder.current_docname, data_page) + "#" + target(record)
+        page = self.builder.get_relative_uri(self.builder.current_docname, data_page)
+        uri = page.partition("#")[0] + "#" + target(record)  # one page for the whole book: its anchor alone
         self.body.append(f'<a class="carebook-fig" href="{html.escape(uri)}" aria-describedby="{card_id}">')
     else:
         self.body.append(f'<span class="carebook-fig" tabindex="0" aria-describedby="{card_id}">')

@@ -3,23 +3,18 @@ with the web edition's interactive charts (scripts served from its own `_static`
 
 from __future__ import annotations
 
-import html
+import re
 import shutil
 from pathlib import Path
 
 from carebook.build import sphinx
 from carebook.build.outputs import Output
 from carebook.build.publish import publish
+from carebook.errors import SphinxFailed
 
-
-def redirect(page: str) -> str:
-    """A top-level index.html that opens the book's page (the builder names it after the root document)."""
-    target = html.escape(page)
-    return (
-        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
-        f'<meta http-equiv="refresh" content="0; url={target}"><title>Joined Up?</title></head>'
-        f'<body><p><a href="{target}">Open the book</a></p></body></html>\n'
-    )
+ROOT_DOC = "book/index"  # _toc.yml's root
+WEB_MATHJAX = re.compile(r'<script[^>]*src="(?:https?:)?//[^"]*mathjax[^"]*"[^>]*></script>\s*')
+NO_INDEX = re.compile(r'<script[^>]*src="searchindex\.js"[^>]*></script>\s*')  # the builder writes none
 
 
 def make(root: Path, build: Path, target: Path, force: bool) -> Path:
@@ -29,10 +24,21 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(work / "doctrees-singlehtml", ignore_errors=True)
     sphinx.build(target, out, work / "doctrees-singlehtml", root, "singlehtml")
-    page = next(out.rglob("index.html")).relative_to(out).as_posix()
-    if page != "index.html":
-        (out / "index.html").write_text(redirect(page), encoding="utf-8")
+    # The builder names the page after the root document (book/index.html) but links its scripts, styles and
+    # images from the top folder: the page goes there, in place of jupyter-book's redirect to it.
+    (out / f"{ROOT_DOC}.html").replace(out / "index.html")
+    offline(out / "index.html")
     return out
+
+
+def offline(page: Path) -> None:
+    """Drop the MathJax script the builder adds to the one page from the web (jupyter-book asks the single page
+    for every asset; a book with formulas would need MathJax served from `_static`, so it fails instead), and
+    the search index script the theme links but this builder never writes."""
+    text = page.read_text(encoding="utf-8")
+    if 'class="math' in text:
+        raise SphinxFailed("the single-page edition has formulas, and no offline MathJax to show them")
+    page.write_text(NO_INDEX.sub("", WEB_MATHJAX.sub("", text)), encoding="utf-8")
 
 
 OUTPUT = Output(
