@@ -39,7 +39,7 @@ BIB = """@techreport{office-2017,
 PAGES = {
     "index": "# Book\n\n```{toctree}\nchapter\nglossary\ndata\n```\n",
     "glossary": "# Glossary\n\n```{glossary}\nBCF\n  A pooled budget for health and social care.\n```\n",
-    "data": "# Data\n\n(row-funding-bcf-min)=\n## Funding\n\nRows.\n",
+    "data": "# Data\n\n(row-funding-bcf-min)=\n## Funding\n\nRows.\n\n```{only} carebook_print\nIn print only.\n```\n",
     "chapter": glued_notebook(
         "# Chapter\n\n## Money\n\nThe {term}`BCF` held at least {glue:md}`bcf_min` {cite:p}`office-2017`.\n\n"
         "```{bibliography}\n:filter: docname in docnames\n```\n",
@@ -62,6 +62,7 @@ def html(tmp_path_factory: pytest.TempPathFactory):
 
 def test_glossary_links_carry_their_definition(html):
     assert not html.warnings, html.warnings
+    assert "In print only." not in html.page("data.html")
     page = html.page("chapter.html")
     assert 'title="A pooled budget for health and social care."' in page
     assert "carebook-term" in page
@@ -85,6 +86,7 @@ def test_print_gets_plain_figures_and_a_table_of_their_sources(sphinx_run):
     tex = built.page("book.tex")
     assert "Sources of the figures in this chapter" in tex
     assert "3.8 billion" in tex and "data.html" not in tex
+    assert "In print only." in tex
 
 
 @pytest.mark.parametrize("builder", ["text", "singlehtml"])

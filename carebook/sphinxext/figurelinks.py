@@ -212,6 +212,15 @@ def _own_figures(node: nodes.Element, nested: type) -> list[figure_link]:
     return found
 
 
+PRINT_TAG = "carebook_print"  # `{only} carebook_print`: text for the print formats alone
+
+
+def tag_print(app) -> None:
+    """Set PRINT_TAG for the print formats (`carebook_print_formats`), so pages say print-only text once."""
+    if app.builder.format in app.config.carebook_print_formats:
+        app.tags.add(PRINT_TAG)
+
+
 def text_for_other_builders(app) -> None:
     """Any builder without its own form of the figure (a new edition's, text, man): the figure's text only."""
     handlers = app.registry.translation_handlers
@@ -227,6 +236,7 @@ def setup(app) -> dict:
     app.add_transform(_figure_transform())
     app.add_node(figure_link, html=(visit_figure_html, depart_figure_html), latex=(_pass, _pass))
     app.connect("builder-inited", text_for_other_builders)
+    app.connect("builder-inited", tag_print)
     for transform in _post_transforms():
         app.add_post_transform(transform)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

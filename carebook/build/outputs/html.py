@@ -24,13 +24,12 @@ def _title(path: Path) -> str:
 
 
 def staged_pages(target: Path) -> dict[str, dict]:
-    """Every staged file with its hash, and each page's title."""
+    """Every staged file the site is built from, with its hash, and each page's title."""
     found = {}
-    for path in sorted(target.rglob("*")):
+    for path in stamp.tree(target, OUTPUT.ignore):  # not the print styles: they never reach the site
         rel = path.relative_to(target)
-        if path.is_file() and "_build" not in rel.parts:
-            page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
-            found[str(rel)] = {"hash": stamp.file_hash(path), "title": _title(path) if page else None}
+        page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
+        found[str(rel)] = {"hash": stamp.file_hash(path), "title": _title(path) if page else None}
     return found
 
 
