@@ -36,5 +36,6 @@ def test_the_single_page_edition_holds_the_whole_book_offline(minibook: Path):
     assert any("vega-bundle.js" in src for src in scripts)
     assert not [src for src in scripts if src.startswith(("http:", "https:", "//"))], "a script from elsewhere"
     styles = re.findall(r'<link rel="stylesheet"[^>]*href="([^"]+)"', text)
-    for linked in [*scripts, *styles]:
+    local = re.findall(r'(?:href|src)="((?:\.\./)?_static/[^"#?]+)', text)  # downloads and images too
+    for linked in [*scripts, *styles, *local]:
         assert (page.parent / linked.split("?")[0]).is_file(), f"{linked} is not where the page looks"

@@ -34,11 +34,14 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 def offline(page: Path) -> None:
     """Drop the MathJax script the builder adds to the one page from the web (jupyter-book asks the single page
     for every asset; a book with formulas would need MathJax served from `_static`, so it fails instead), and
-    the search index script the theme links but this builder never writes."""
+    the search index script the theme links but this builder never writes; make chapters' links to their
+    downloads point from the top folder."""
     text = page.read_text(encoding="utf-8")
     if 'class="math' in text:
         raise SphinxFailed("the single-page edition has formulas, and no offline MathJax to show them")
-    page.write_text(NO_INDEX.sub("", WEB_MATHJAX.sub("", text)), encoding="utf-8")
+    text = NO_INDEX.sub("", WEB_MATHJAX.sub("", text))
+    # A chapter's outputs link its downloads from its own folder (book/): the one page is a folder up.
+    page.write_text(text.replace('="../_static/', '="_static/'), encoding="utf-8")
 
 
 OUTPUT = Output(
