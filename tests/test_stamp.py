@@ -76,6 +76,7 @@ def test_an_edition_stamp_leaves_out_other_editions_code():
     html, pdf = (set(step(outputs()[name], ROOT).code) for name in ("html", "pdf"))
     assert "sphinxext/latex.py" in pdf and "sphinxext/latex.py" not in html
     assert "build/outputs/pdf.py" not in html
+    assert "build/job.py" not in html  # the runner's code reaches the site through the notebooks it writes
 
 
 def test_the_stamp_changes_with_the_lock_and_the_settings(tmp_path: Path, monkeypatch):

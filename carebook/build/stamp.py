@@ -76,12 +76,23 @@ def _package_of(rel: str) -> str:
     return ".".join(parts)
 
 
+def _nodes(node: ast.AST):
+    """Every node under `node`, except what is under `if TYPE_CHECKING:` (imports for type checkers only)."""
+    for child in ast.iter_child_nodes(node):
+        test = child.test if isinstance(child, ast.If) else None
+        if test is not None and "TYPE_CHECKING" in {getattr(test, "id", None), getattr(test, "attr", None)}:
+            yield from (n for item in child.orelse for n in (item, *_nodes(item)))
+            continue
+        yield child
+        yield from _nodes(child)
+
+
 @functools.cache
 def _imports(rel: str, mtime: float) -> frozenset[str]:
     """The carebook modules the file `rel` imports, at any depth (a lazy import counts), with their packages."""
     tree_ = ast.parse((PACKAGE / rel).read_text(encoding="utf-8"))
     names = []
-    for node in ast.walk(tree_):
+    for node in _nodes(tree_):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
