@@ -22,8 +22,6 @@ EPUB_CSS = "carebook-epub.css"
 WEB_ONLY = ("_static/data", "_static/code")
 # Scripts and styles of the web edition's interactive charts and cards.
 WEB_STATIC = ("vega-bundle.js", "carebook.js", "carebook-editions.js", "provenance.js", "provenance.css")
-# Charts as images; the web's interactive outputs (HTML with scripts) are never put in the e-book.
-MIME_PRIORITY = [["epub", "image/png", 0], ["epub", "text/markdown", 5], ["epub", "text/html", None]]
 
 
 def title_page(config: dict) -> str:
@@ -47,8 +45,7 @@ def overrides(target: Path, config: dict) -> dict:
     identifier = "joined-up-" + re.sub(r"[^A-Za-z0-9.]+", "-", release).strip("-")  # an XML name, one per edition
     web_only = [str(p.relative_to(target)) for d in WEB_ONLY for p in sorted((target / d).rglob("*")) if p.is_file()]
     return {
-        **sphinx.OUTPUTS_ONLY,
-        "nb_mime_priority_overrides": MIME_PRIORITY,
+        **sphinx.OUTPUTS_ONLY,  # charts as images: nb_mime_priority_overrides in _config.yml
         "html_css_files": ["carebook.css", EPUB_CSS],
         "epub_basename": EPUB_NAME,
         "epub_title": config.get("title", ""),
