@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book pdf epub test check lock relock validate bench serve format clean
+# The editions besides the web one, from the table of outputs (carebook/build/outputs/__init__.py, TABLE).
+EDITIONS := $(shell $(PYTHON) -I -c "import sys; sys.path.insert(0, '.'); from carebook.build.outputs import TABLE; print(*TABLE[1:])")
+
+.PHONY: book $(EDITIONS) test check lock relock validate bench serve format clean
 
 ## Python environment: created from the lock file (exact versions, with hashes).
 $(INSTALLED): requirements.lock pyproject.toml
@@ -17,14 +20,11 @@ $(INSTALLED): requirements.lock pyproject.toml
 book: $(INSTALLED)
 	$(BIN)/carebook build
 
-## Build the PDF edition into _build/pdf/joined-up.pdf (installs TeX Live from Debian if missing).
-pdf: $(INSTALLED)
-	scripts/system-deps pdf
-	$(BIN)/carebook pdf
-
-## Build the EPUB edition into _build/epub/joined-up.epub (charts as images; checked by epubcheck in make test).
-epub: $(INSTALLED)
-	$(BIN)/carebook epub
+## Build one edition: `make pdf` (_build/pdf/joined-up.pdf; installs TeX Live from Debian if missing),
+## `make epub` (_build/epub/joined-up.epub), `make singlehtml` (_build/singlehtml/index.html), ...
+$(EDITIONS): $(INSTALLED)
+	scripts/system-deps --for $@
+	$(BIN)/carebook $@
 
 ## Run every check CI runs: lint, data, unit tests, the built book, browser and PDF tests, output record.
 test: $(INSTALLED)

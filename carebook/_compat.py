@@ -1,10 +1,12 @@
-"""Shims for third-party code, each applied only to the versions that need it, each saying why."""
+"""Every shim for third-party code lives here: each applied only to the versions that need it, each saying why
+and citing its upstream issue (tests/test_compat.py checks both)."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import json
+import shutil
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
@@ -21,8 +23,9 @@ def memoize_pybtex_plugins() -> None:
 
     pybtex scans every installed distribution's entry points on each lookup (about 13 ms here), and
     sphinxcontrib-bibtex looks one up for every citation it resolves: some 400 times a build, several
-    seconds of the Sphinx step. Installed plugins cannot change during a build. No upstream issue is
-    filed yet; the guard keeps the shim to the versions measured (the lock pins 0.26).
+    seconds of the Sphinx step. Installed plugins cannot change during a build. Upstream issue: none found
+    (pybtex's tracker is not on GitHub; to be filed there); the guard keeps the shim to the versions measured
+    (the lock pins 0.26).
     """
     if _major_minor("pybtex") > (0, 26):
         return
@@ -119,8 +122,9 @@ def _repair_search_index(path: Path, before: dict, reread: set[str]) -> None:
 def bibliographies_in_reading_order(app, env) -> list[str]:
     """Order sphinxcontrib-bibtex's bibliographies as a clean build reads them (by page name) (version 2).
 
-    A citation links the last bibliography holding its key, in the order the bibliographies were read; a
-    rebuild reads the changed pages last, so the same citation could link another page than in a clean build.
+    A citation links the last bibliography holding its key, in the order the bibliographies were read (a
+    citation linking another page's bibliography: https://github.com/mcmtroffaes/sphinxcontrib-bibtex/issues/370);
+    a rebuild reads the changed pages last, so the same citation could link another page than in a clean build.
     Connected to env-updated ahead of sphinxcontrib-bibtex's own handler, which resolves the citations.
     """
     if _major_minor("sphinxcontrib-bibtex")[0] != 2:
@@ -130,3 +134,77 @@ def bibliographies_in_reading_order(app, env) -> list[str]:
     bibliographies.clear()
     bibliographies.update(ordered)
     return []
+
+
+def drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Keep the first of each script a page lists (Sphinx 7).
+
+    Sphinx 7.4 lists an inline script added after the builder started twice (filename None, then ''), so
+    sphinx-thebe's `const THEBE_JS_URL` throws a SyntaxError on every page; fixed upstream by
+    https://github.com/sphinx-doc/sphinx/pull/13402.
+    """
+    if _major_minor("sphinx")[0] != 7 or "script_files" not in context:
+        return
+    seen, kept = set(), []
+    for script in context["script_files"]:
+        key = (script.filename or "", script.priority, tuple(sorted(script.attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
+
+
+def copy_static_files(staged: Path, built: Path) -> None:
+    """Copy each file of the staged `_static` whose bytes the built one lacks (Sphinx 7).
+
+    Sphinx 7 copies static files only when some page is written, so an edited stylesheet or script alone would
+    stay stale (https://github.com/sphinx-doc/sphinx/issues/1810, fixed by
+    https://github.com/sphinx-doc/sphinx/pull/13236). Harmless where Sphinx copies them itself.
+    """
+    for path in sorted(staged.rglob("*")) if staged.is_dir() else []:
+        old = built / path.relative_to(staged)
+        if path.is_file() and (not old.is_file() or old.read_bytes() != path.read_bytes()):
+            old.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, old)
+
+
+NOTEBOOK_SCHEME = "carebook-notebook://"
+
+
+@functools.cache
+def _register_notebook_io() -> None:
+    """Once per process: papermill I/O for NOTEBOOK_SCHEME paths, reading and writing the file as it is named."""
+    from papermill.iorw import papermill_io
+
+    class NotebookFile:
+        @staticmethod
+        def read(path: str) -> str:
+            return Path(path.removeprefix(NOTEBOOK_SCHEME)).read_text(encoding="utf-8")
+
+        @staticmethod
+        def write(buf: str, path: str) -> None:
+            Path(path.removeprefix(NOTEBOOK_SCHEME)).write_text(buf, encoding="utf-8")
+
+        @staticmethod
+        def listdir(path: str) -> list[str]:
+            return [str(p) for p in Path(path.removeprefix(NOTEBOOK_SCHEME)).iterdir()]
+
+        @staticmethod
+        def pretty_path(path: str) -> str:
+            return path.removeprefix(NOTEBOOK_SCHEME)
+
+    papermill_io.register(NOTEBOOK_SCHEME, NotebookFile)
+
+
+def papermill_output(path: Path) -> str:
+    """Where papermill writes an executed notebook, without touching the process's working folder (papermill 2).
+
+    papermill changes the whole process's working folder around a run given `cwd=` and, for a local output
+    path, around every write (its local handler's `chdir`): not safe with chapters on threads
+    (https://github.com/nteract/papermill/issues/473). The kernel is started in the chapter's folder instead,
+    and the notebook is written through a handler that names its file absolutely.
+    """
+    if _major_minor("papermill")[0] == 2:
+        _register_notebook_io()
+        return NOTEBOOK_SCHEME + str(Path(path).resolve())
+    return str(path)

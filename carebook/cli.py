@@ -69,7 +69,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
     start = time.monotonic()
     params = parse_parameters(args.param, root)
     out = variant_dir(args.build_dir, params)
-    formats = ("html", *(name for name in ("pdf", "epub") if getattr(args, name)))
+    formats = ("html", *(name for name in editions() if getattr(args, name)))
     with build_lock(out):
         report = build.build(
             root,
@@ -89,7 +89,7 @@ def cmd_build(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_edition(args: argparse.Namespace, root: Path) -> int:
-    """Build only one edition (`carebook pdf`, `carebook epub`) from the executed chapters."""
+    """Build only one edition (`carebook pdf`, `carebook epub`, ...) from the executed chapters."""
     from carebook import build
 
     params = parse_parameters(args.param, root)
@@ -174,6 +174,20 @@ def cmd_serve(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
+def editions() -> dict:
+    """The editions besides the web one, from the table of outputs (carebook/build/outputs/): one command each."""
+    from carebook.build.outputs import outputs
+
+    return {name: output for name, output in outputs().items() if name != "html"}
+
+
+def executor_kinds() -> tuple[str, ...]:
+    """The executors' names, from their registry."""
+    from carebook.build.executors import KINDS
+
+    return KINDS
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(prog="carebook", description=__doc__)
@@ -182,17 +196,12 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("-j", "--jobs", type=int, help="parallel chapter kernels (default: the number of cores)")
     sub = top.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="execute stale chapters and build the HTML book")
-    build.add_argument("--pdf", action="store_true", help="also build the PDF")
-    build.add_argument("--epub", action="store_true", help="also build the EPUB")
-    editions = (
-        sub.add_parser("pdf", help="build the PDF edition"),
-        sub.add_parser("epub", help="build the EPUB edition"),
-    )
-    for command in (build, *editions):
+    for name, output in editions().items():
+        build.add_argument(f"--{name}", action="store_true", help=f"also build {output.help}")
+    commands = [sub.add_parser(name, help=f"build {output.help}") for name, output in editions().items()]
+    for command in (build, *commands):
         command.add_argument("--force", action="store_true", help="ignore every stamp: re-execute and rebuild all")
-        command.add_argument(
-            "--executor", choices=("local", "threads", "dask"), default="local", help="where chapters run"
-        )
+        command.add_argument("--executor", choices=executor_kinds(), default="local", help="where chapters run")
         command.add_argument("--scheduler", metavar="ADDRESS", help="a dask scheduler (default: a LocalCluster)")
         command.add_argument(
             "-p",
@@ -217,8 +226,6 @@ def parser() -> argparse.ArgumentParser:
 WRITES_BUILD = {"check", "lock"}  # build and pdf take the lock of the folder they write (a variant's own)
 COMMANDS = {
     "build": cmd_build,
-    "pdf": cmd_edition,
-    "epub": cmd_edition,
     "validate": cmd_validate,
     "check": cmd_check,
     "lock": cmd_lock,
@@ -258,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command in WRITES_BUILD:
                 with build_lock(args.build_dir):
                     return COMMANDS[args.command](args, root)
-            return COMMANDS[args.command](args, root)
+            return COMMANDS.get(args.command, cmd_edition)(args, root)
     except KeyboardInterrupt:
         print("\ninterrupted; the last good build is untouched", file=sys.stderr)
         return INTERRUPTED

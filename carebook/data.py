@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -19,9 +20,12 @@ DATA_ENV = "CAREBOOK_DATA"
 VALUE_COLUMNS = ("amount", "value", "count")
 
 
+_READING: ContextVar[Path | None] = ContextVar("carebook_data_folder", default=None)  # set by `reading`
+
+
 def data_dir() -> Path:
-    """The data folder: $CAREBOOK_DATA if set, else the repository's data/."""
-    return Path(os.environ.get(DATA_ENV, ROOT / "data")).resolve()
+    """The data folder: the one `reading` names, else $CAREBOOK_DATA if set, else the repository's data/."""
+    return Path(_READING.get() or os.environ.get(DATA_ENV, ROOT / "data")).resolve()
 
 
 def read_bytes(path: Path) -> bytes:
@@ -33,17 +37,16 @@ def read_bytes(path: Path) -> bytes:
 
 @contextmanager
 def reading(folder: Path) -> Iterator[None]:
-    """Read the data package in `folder` (not $CAREBOOK_DATA) inside the block, as the build does for a book."""
-    before = os.environ.get(DATA_ENV)
-    os.environ[DATA_ENV] = str(folder)
+    """Read the data package in `folder` (not $CAREBOOK_DATA) inside the block, as the build does for a book.
+
+    The folder is held in a context variable, never in os.environ: other threads of the process are unaffected.
+    """
+    token = _READING.set(Path(folder))
     package.cache_clear()
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop(DATA_ENV, None)
-        else:
-            os.environ[DATA_ENV] = before
+        _READING.reset(token)
         package.cache_clear()
 
 

@@ -8,9 +8,10 @@ import pytest
 from conftest import ROOT
 
 from carebook import build, cli
+from carebook.build.outputs import TABLE
 
 
-@pytest.mark.parametrize("command", ["build", "pdf", "epub"])
+@pytest.mark.parametrize("command", ["build", *TABLE[1:]])  # every edition in the table of outputs
 def test_each_build_command_passes_executor_and_scheduler(command: str, monkeypatch, tmp_path: Path):
     seen = {}
 

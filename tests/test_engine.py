@@ -77,11 +77,18 @@ def test_each_step_reruns_exactly_what_its_inputs_say(minibook: Path):
     assert statuses(minibook) == {"alpha": "cached", "beta": "executed"}
 
     # an edit to the HTML step's own code runs no chapter and rebuilds the site
-    html_code = minibook / "carebook" / "sphinxext" / "html.py"
+    html_code = minibook / "carebook" / "build" / "outputs" / "html.py"
     html_code.write_text(html_code.read_text() + "\n# a comment\n")
     build(minibook)
     assert statuses(minibook) == {"alpha": "cached", "beta": "cached"}
     assert report(minibook)["steps"]["html"]["status"] == "built"
+
+    # an edit to what only print reads (its styles, its extension) leaves the web edition as it was
+    (minibook / "latex" / "carebook.sty").write_text((minibook / "latex" / "carebook.sty").read_text() + "\n%\n")
+    print_code = minibook / "carebook" / "sphinxext" / "latex.py"
+    print_code.write_text(print_code.read_text() + "\n# a comment\n")
+    build(minibook)
+    assert report(minibook)["steps"]["html"]["status"] == "unchanged"
 
     # and the change reaches every page, although no page changed (Sphinx alone would re-read none)
     extension = minibook / "carebook" / "sphinxext" / "figurelinks.py"  # the one the minibook's config loads

@@ -1,54 +1,10 @@
-"""The package's layout: the stamps' code lists name real files, and cover what the chapters' kernels import."""
+"""The package's layout: modules stay short, and the library never prints."""
 
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-from carebook.build import cache
-from carebook.build.outputs import outputs
-
-PACKAGE = cache.PACKAGE
-
-
-def carebook_imports(path: Path) -> set[str]:
-    """The carebook modules a file imports (absolute imports, at any depth), as paths relative to carebook/."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        names = []
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "carebook":
-            names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names if alias.name.split(".")[0] == "carebook"]
-        for name in names:
-            parts = name.split(".")[1:]
-            for candidate in (Path(*parts).with_suffix(".py") if parts else None, Path(*parts, "__init__.py")):
-                if candidate and (PACKAGE / candidate).is_file():
-                    found.add(str(candidate))
-    return found
-
-
-def test_every_module_named_in_a_stamp_exists():
-    lists = [cache.KERNEL_CODE, cache.SPHINX_CODE, *(output.code for output in outputs().values())]
-    missing = [name for names in lists for name in names if not (PACKAGE / name).is_file()]
-    assert not missing, f"code lists name files that do not exist: {missing}"
-
-
-def test_kernel_code_covers_every_module_the_kernel_side_imports():
-    seen, todo = set(), list(cache.KERNEL_CODE)
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(carebook_imports(PACKAGE / name))
-    assert seen <= set(cache.KERNEL_CODE), (
-        f"imported by chapter code but not in KERNEL_CODE: {seen - set(cache.KERNEL_CODE)}"
-    )
-
-
-def test_each_output_stamps_its_own_module():
-    for name, output in outputs().items():
-        assert f"build/outputs/{name}.py" in output.code
+from carebook.build.stamp import PACKAGE
 
 
 def test_no_module_is_over_350_lines():

@@ -1,94 +1,24 @@
-"""One stamping rule for every step: a step is skipped only while the hash of all its inputs, its own code
-included, matches the stamp of its last good run."""
+"""What the last good run of each step was: a chapter's manifest (its key and the files it read, hashed as read)
+and an edition's stamp. The keys themselves come from carebook.build.stamp, the one hasher."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1]  # carebook/: the lists below are relative to it
-# What a chapter's kernel imports from carebook: an edit to these re-runs chapters (cli.py or html.py: no).
-KERNEL_CODE = (
-    "__init__.py",
-    "data.py",
-    "prose.py",
-    "charts.py",
-    "shapes.py",
-    "facts.py",
-    "chartdata.py",
-    "layouts.py",
-    "diagrams.py",
-    "series.py",
-    "reads.py",
-    "provenance.py",
-    "citations.py",
-    "markup.py",
-)
-# What every Sphinx step runs: an edit to these rebuilds each output without running a chapter (each output
-# adds its own module and extensions: carebook/build/outputs/).
-SPHINX_CODE = (
-    "sphinxext/html.py",
-    "build/sphinx.py",
-    "sphinxext/figurelinks.py",
-    "sphinxext/bibliography.py",
-    "sphinxext/citecards.py",
-    "citations.py",
-    "_compat.py",  # the pybtex memo, the bibliography order and the rebuild repairs
-)
-MISSING = "missing"
+from carebook.build.stamp import digest, file_hash
+
+__all__ = ["Manifest", "Stamp", "changed_reads", "chapter_key", "digest", "file_hash"]
 
 
-def digest(*parts: str | bytes) -> str:
-    """sha256 of the parts, each length-prefixed so that ('ab', 'c') and ('a', 'bc') differ."""
-    hasher = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        hasher.update(f"{len(data)}:".encode())
-        hasher.update(data)
-    return hasher.hexdigest()
-
-
-def file_hash(path: Path) -> str:
-    """sha256 of a file's bytes ('missing' if it does not exist)."""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return MISSING
-
-
-def files_hash(base: Path, paths: list[Path]) -> str:
-    """One hash over the paths (relative to `base`) and contents of `paths`."""
-    parts = []
-    for path in sorted(paths):
-        parts += [str(Path(path).relative_to(base)), file_hash(path)]
-    return digest(*parts)
-
-
-def tree_hash(folder: Path, pattern: str = "**/*") -> str:
-    """One hash over the files under `folder` matching `pattern` (no __pycache__, no _build)."""
-    skip = ("__pycache__", "_build")
-    found = [p for p in folder.glob(pattern) if p.is_file() and not skip_any(p.relative_to(folder).parts, skip)]
-    return files_hash(folder, found)
-
-
-def skip_any(parts: tuple[str, ...], names: tuple[str, ...]) -> bool:
-    """True when any of `names` is one of the path's parts."""
-    return any(name in parts for name in names)
-
-
-def code_hash(modules: tuple[str, ...]) -> str:
-    """The hash of some of carebook's own modules (a step's code)."""
-    return files_hash(PACKAGE, [PACKAGE / name for name in modules])
-
-
-def chapter_key(code_cells: list[str], kernel: dict, parameters: dict, lock: Path) -> str:
-    """The part of a chapter's key known before it runs: code cells, kernel, parameters, lock, kernel-side code.
+def chapter_key(environment: str, code_cells: list[str], kernel: dict, parameters: dict) -> str:
+    """The part of a chapter's key known before it runs: the chapter step's environment (kernel-side and runner
+    code, lock, settings: `stamp.CHAPTER.environment`), its code cells, kernel and parameters.
 
     Markdown cells are not part of it: a prose edit is merged into the cached outputs, never re-executed.
     """
     payload = json.dumps({"code": code_cells, "kernel": kernel, "parameters": parameters}, sort_keys=True)
-    return digest(payload, file_hash(lock), code_hash(KERNEL_CODE))
+    return digest(environment, payload)
 
 
 def changed_reads(root: Path, reads: dict[str, str]) -> list[str]:

@@ -9,11 +9,10 @@ import dataclasses
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from carebook.errors import UsageError
 
-KINDS = ("local", "threads", "dask")
 INTERRUPTED = 130
 
 
@@ -41,26 +40,46 @@ class Pool:
 
 
 @contextlib.contextmanager
-def open_executor(kind: str, workers: int, scheduler: str | None, jobs: int) -> Iterator[Pool]:
+def _local(workers: int, scheduler: str | None) -> Iterator[Pool]:
+    """A fork pool of `workers` processes, each starting its next chapter's kernel while the current one runs."""
+    context = multiprocessing.get_context("fork")
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_on_interrupt)
+    try:
+        yield Pool(pool, workers, ahead=True, progress="print")
+    except BaseException:  # Ctrl-C or a failure here: drop the queued chapters rather than wait for them
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _threads(workers: int, scheduler: str | None) -> Iterator[Pool]:
+    """`workers` threads of this process (a job changes no process-wide state, so they do not interfere)."""
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        yield Pool(pool, workers, ahead=False, progress="print")
+
+
+@contextlib.contextmanager
+def _dask(workers: int, scheduler: str | None) -> Iterator[Pool]:
+    """A dask.distributed cluster: the scheduler at `scheduler`, or a LocalCluster."""
+    with _dask_client(scheduler, workers) as client:
+        yield Pool(client.get_executor(), workers, ahead=False, progress="dask")
+
+
+# The executors by name (`--executor`): each opens a Pool of `workers` and closes it on exit.
+EXECUTORS: dict[str, Callable[[int, str | None], contextlib.AbstractContextManager[Pool]]] = {
+    "local": _local,
+    "threads": _threads,
+    "dask": _dask,
+}
+KINDS = tuple(EXECUTORS)
+
+
+def open_executor(kind: str, workers: int, scheduler: str | None, jobs: int) -> contextlib.AbstractContextManager[Pool]:
     """A pool of `kind` for `jobs` chapter jobs, closed (and its workers stopped) on exit."""
-    if kind not in KINDS:
+    if kind not in EXECUTORS:
         raise UsageError(f"unknown executor {kind!r} (choose one of: {', '.join(KINDS)})")
-    workers = max(1, min(workers, jobs))
-    if kind == "local":
-        context = multiprocessing.get_context("fork")
-        pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_on_interrupt)
-        try:
-            yield Pool(pool, workers, ahead=True, progress="print")
-        except BaseException:  # Ctrl-C or a failure here: drop the queued chapters rather than wait for them
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-    elif kind == "threads":
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            yield Pool(pool, workers, ahead=False, progress="print")
-    else:
-        with _dask_client(scheduler, workers) as client:
-            yield Pool(client.get_executor(), workers, ahead=False, progress="dask")
+    return EXECUTORS[kind](max(1, min(workers, jobs)), scheduler)
 
 
 def _quiet_on_interrupt() -> None:

@@ -147,7 +147,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             )
         # Print: the fields by name only (the web edition documents each one).
         names = ", ".join(f"`{field['name']}`" for field in fields)
-        lines += ["````", "", "````{only} latex", f"{len(rows)} rows. Fields: {names}.", "````"]
+        lines += ["````", "", "````{only} carebook_print", f"{len(rows)} rows. Fields: {names}.", "````"]
         keys = sorted({row["source_id"] for row in rows if row.get("source_id")})
         if keys:
             cited = "; ".join(f"{{cite:t}}`{key}`" for key in keys)

@@ -193,9 +193,9 @@ def _run_once(job: ChapterJob, notebook, cwd: str, report) -> tuple:
     try:
         papermill.execute_notebook(
             notebook,
-            str(output),
+            _compat.papermill_output(output),
             parameters=job.parameters,
-            cwd=cwd,
+            # no cwd=: papermill would chdir the whole process (see _compat.papermill_output); the kernel starts there
             kernel_name="python3",
             progress_bar=False,
             log_output=False,

@@ -29,7 +29,7 @@ def publish_file(source: Path, target: Path) -> None:
     fresh.replace(target)
 
 
-def beside_site(edition: Path, html: Path, variable: str) -> None:
+def beside_site(edition: Path, html: Path, name: str) -> None:
     """Put an edition (the PDF, the EPUB) into the published web edition and tell its pages to link it.
 
     Only the published site changes (never the staged tree), so HTML builds stay the same with or without
@@ -39,6 +39,7 @@ def beside_site(edition: Path, html: Path, variable: str) -> None:
     if not script.exists():
         return
     publish_file(edition, html / edition.name)
+    variable = f"carebook{name.capitalize()}"  # carebookPdf, carebookEpub: named for the output
     blank = f'window.{variable} = "";'
     script.write_text(
         script.read_text(encoding="utf-8").replace(blank, f'window.{variable} = "{edition.name}";'), encoding="utf-8"

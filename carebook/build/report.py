@@ -7,8 +7,12 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from carebook.build import progress, run
+from carebook.build import progress
+
+if TYPE_CHECKING:  # a type only: the editions' code (which times itself here) does not include the runner
+    from carebook.build import run
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carebook.build import cache, progress
+from carebook.build import cache, progress, stamp
 from carebook.build.chapter import (
     CELL_TIMEOUT,
     INJECTED,
@@ -85,11 +85,10 @@ class Planned:
 
 def plan(root: Path, build: Path, parameters: dict[str, dict], force: bool = False):
     """Split the chapters into those to run and those whose cached outputs are still good."""
-    lock = root / "requirements.lock"
     data_dir = str(root / "data")
     limit = int(os.environ.get("CAREBOOK_OUTPUT_LIMIT", OUTPUT_LIMIT))
     timeout = int(os.environ.get("CAREBOOK_CELL_TIMEOUT", CELL_TIMEOUT))
-    environment = cache.digest(cache.file_hash(lock), cache.code_hash(cache.KERNEL_CODE))
+    environment = stamp.CHAPTER.environment(root)  # kernel-side and runner code, lock, CAREBOOK_* settings
     to_run, cached = [], []
     for page in chapters(root):
         text = read_text(page.path, root)
@@ -104,7 +103,7 @@ def plan(root: Path, build: Path, parameters: dict[str, dict], force: bool = Fal
             continue
         check_front_matter(text, job.source)
         notebook = read_chapter(text)
-        key = cache.chapter_key(code_cells(notebook), notebook.metadata.get("kernelspec", {}), params, lock)
+        key = cache.chapter_key(environment, code_cells(notebook), notebook.metadata.get("kernelspec", {}), params)
         item = Planned(page, job, output, key, notebook, text_key)
         (cached if manifest.is_fresh(key, output, root) and not force else to_run).append(item)
     return longest_first(to_run, build), cached

@@ -9,9 +9,15 @@ import re
 import shutil
 from pathlib import Path
 
+from carebook import _compat
 from carebook.build import progress
 from carebook.errors import SphinxFailed  # re-exported for carebook.sphinxext.latex
 
+# What every edition that shows no code takes (the PDF, the EPUB, the single page).
+OUTPUTS_ONLY = {
+    "nb_remove_code_source": True,  # readers see outputs only
+    "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
+}
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
 
@@ -65,16 +71,6 @@ class Progress(io.TextIOBase):
         return len(text)
 
 
-def sync_static(staged: Path, built: Path) -> None:
-    """Copy each file of the staged `_static` whose bytes the built one lacks: Sphinx copies static files only
-    when some page is written, so an edited stylesheet or script alone would otherwise stay stale."""
-    for path in sorted(staged.rglob("*")) if staged.is_dir() else []:
-        old = built / path.relative_to(staged)
-        if path.is_file() and (not old.is_file() or old.read_bytes() != path.read_bytes()):
-            old.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, old)
-
-
 def final_config(stage: Path) -> dict:
     """The Sphinx configuration jupyter-book derives from the staged book's _config.yml."""
     from jupyter_book.config import get_final_config
@@ -84,6 +80,14 @@ def final_config(stage: Path) -> dict:
             user_yaml=stage / "_config.yml", cli_config={"latex_individualpages": False}, sourcedir=stage
         )
     return config
+
+
+def configured_extensions(stage: Path) -> list[str]:
+    """The extensions the staged _config.yml adds to jupyter-book's (the book's own among them)."""
+    import yaml
+
+    config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8")) or {}
+    return list(config.get("sphinx", {}).get("extra_extensions") or [])
 
 
 def extensions_with(stage: Path, extension: str) -> list[str]:
@@ -118,4 +122,4 @@ def build(
         detail = "\n".join(messages) or _source_names(log.getvalue(), stage, root).strip()[-2000:] or f"exit {result}"
         raise SphinxFailed(f"the {builder} build failed:\n{detail}")
     if builder == "html":
-        sync_static(stage / "_static", out / "_static")
+        _compat.copy_static_files(stage / "_static", out / "_static")

@@ -5,7 +5,6 @@ Files are written only when their content changes, so Sphinx re-reads only what 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -33,7 +32,7 @@ def write_if_changed(path: Path, content: bytes) -> bool:
 def computed_link(slug: str) -> dict:
     """A Markdown cell, web edition only, linking the chapter's source: the code behind every figure."""
     text = (
-        "```{only} html\n"
+        "```{only} html and not singlehtml\n"  # the single page has no chapter pages to link from
         f'<p class="carebook-computed"><a href="../{CODE_DIR}/{slug}.md">How this page was computed</a>: '
         "the chapter's notebook, with the code that reads the book's data tables and computes every figure "
         "and number on this page.</p>\n"
@@ -113,13 +112,3 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
     return changed
-
-
-def fingerprint(target: Path) -> str:
-    """One hash of the staged tree (paths and contents), to skip a Sphinx run when nothing changed."""
-    digest = hashlib.sha256()
-    for path in sorted(target.rglob("*")):
-        if path.is_file() and "_build" not in path.relative_to(target).parts:
-            digest.update(str(path.relative_to(target)).encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -305,13 +304,10 @@ def problems(data_dir: Path) -> list[str]:
 
 
 def fingerprint(data_dir: Path) -> str:
-    """A hash of every file in the data folder (and of this module), to skip re-validating unchanged data."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    for path in sorted(data_dir.rglob("*")):
-        if path.is_file():
-            digest.update(str(path.relative_to(data_dir)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """The validation step's stamp: every file of the data folder, its code and the lock (frictionless's version)."""
+    from carebook.build import stamp
+
+    return stamp.VALIDATE.key(data_dir.parent, stamp.files_hash(data_dir, stamp.tree(data_dir)))
 
 
 def validate(data_dir: Path, memo: Path | None = None) -> list[str]:

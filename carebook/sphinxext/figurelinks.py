@@ -107,7 +107,8 @@ def visit_figure_html(self, node: figure_link) -> None:
     self.body.append(f'<span class="carebook-fig-wrap" data-glue="{name}" data-kind="{kind}">')
     node["tag"] = "a" if data_page in self.builder.env.all_docs else "span"
     if node["tag"] == "a":
-        uri = self.builder.get_relative_uri(self.builder.current_docname, data_page) + "#" + target(record)
+        page = self.builder.get_relative_uri(self.builder.current_docname, data_page)
+        uri = page.partition("#")[0] + "#" + target(record)  # one page for the whole book: its anchor alone
         self.body.append(f'<a class="carebook-fig" href="{html.escape(uri)}" aria-describedby="{card_id}">')
     else:
         self.body.append(f'<span class="carebook-fig" tabindex="0" aria-describedby="{card_id}">')
@@ -172,7 +173,10 @@ def _post_transforms() -> tuple[type, ...]:
         (before carebook.sphinxext.latex fits the book's tables, at 800)."""
 
         default_priority = 790
-        formats = ("latex",)
+
+        def is_supported(self) -> bool:
+            """Only for the print formats (`carebook_print_formats`)."""
+            return self.app.builder.format in self.config.carebook_print_formats
 
         def run(self, **kwargs) -> None:
             # Each chapter (a page inlined from the table of contents); the home page opens the book, as its
@@ -208,18 +212,31 @@ def _own_figures(node: nodes.Element, nested: type) -> list[figure_link]:
     return found
 
 
+PRINT_TAG = "carebook_print"  # `{only} carebook_print`: text for the print formats alone
+
+
+def tag_print(app) -> None:
+    """Set PRINT_TAG for the print formats (`carebook_print_formats`), so pages say print-only text once."""
+    if app.builder.format in app.config.carebook_print_formats:
+        app.tags.add(PRINT_TAG)
+
+
+def text_for_other_builders(app) -> None:
+    """Any builder without its own form of the figure (a new edition's, text, man): the figure's text only."""
+    handlers = app.registry.translation_handlers
+    if not any(figure_link.__name__ in handlers.get(key, {}) for key in (app.builder.name, app.builder.format)):
+        app.registry.add_translation_handlers(figure_link, **{app.builder.name: (_pass, _pass)})
+
+
 def setup(app) -> dict:
     """Register the transform, the node's HTML and print forms, and the print table of figure sources."""
     app.add_config_value("carebook_data_page", DATA_PAGE, "env")
+    # The formats that get print content (the table of each chapter's figure sources); LaTeX, the PDF's.
+    app.add_config_value("carebook_print_formats", ("latex",), "env")
     app.add_transform(_figure_transform())
-    app.add_node(
-        figure_link,
-        html=(visit_figure_html, depart_figure_html),
-        latex=(_pass, _pass),
-        text=(_pass, _pass),
-        man=(_pass, _pass),
-        texinfo=(_pass, _pass),
-    )
+    app.add_node(figure_link, html=(visit_figure_html, depart_figure_html), latex=(_pass, _pass))
+    app.connect("builder-inited", text_for_other_builders)
+    app.connect("builder-inited", tag_print)
     for transform in _post_transforms():
         app.add_post_transform(transform)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
+from carebook import _compat
+
 TERM_CLASS = "carebook-term"  # _static/carebook.js shows the definition of a link of this class
 DEFINITION_CHARS = 300
-
-
-def drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None:
-    """Keep the first of each script: Sphinx 7.4 lists an inline script added after the builder started twice
-    (filename None, then ''), so sphinx-thebe's `const THEBE_JS_URL` throws a SyntaxError on every page."""
-    if "script_files" not in context:
-        return
-    seen, kept = set(), []
-    for script in context["script_files"]:
-        key = (script.filename or "", script.priority, tuple(sorted(script.attributes.items())))
-        if key not in seen:
-            seen.add(key)
-            kept.append(script)
-    context["script_files"] = kept
 
 
 def glossary_definitions(env) -> dict[str, str]:
@@ -69,7 +57,7 @@ def glossary_changed(app, env, added, changed, removed) -> list[str]:
 
 def setup(app) -> dict:
     """Register the page hooks."""
-    app.connect("html-page-context", drop_repeated_scripts)
+    app.connect("html-page-context", _compat.drop_repeated_scripts)
     app.connect("doctree-resolved", term_previews)
     app.connect("env-get-outdated", glossary_changed)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from carebook.build import cache, sphinx
+from carebook.build import reproducible, sphinx
 from carebook.build.outputs import Output
-from carebook.build.publish import beside_site, publish_file
+from carebook.build.publish import publish_file
 from carebook.sphinxext import epub as epub_ext
 
 EPUB_NAME = "joined-up"
@@ -21,16 +21,7 @@ EPUB_CSS = "carebook-epub.css"
 # Folders of the staged tree that belong to the web edition only: the CSV downloads and chapter sources.
 WEB_ONLY = ("_static/data", "_static/code", "_static/references")
 # Scripts and styles of the web edition's interactive charts and cards.
-WEB_STATIC = (
-    "vega-bundle.js",
-    "carebook.js",
-    "carebook-editions.js",
-    "provenance.js",
-    "provenance.css",
-    "citecards.css",
-)
-# Charts as images; the web's interactive outputs (HTML with scripts) are never put in the e-book.
-MIME_PRIORITY = [["epub", "image/png", 0], ["epub", "text/markdown", 5], ["epub", "text/html", None]]
+WEB_STATIC = ("vega-bundle.js", "carebook.js", "carebook-editions.js", "provenance.js", "provenance.css", "citecards.css")
 
 
 def title_page(config: dict) -> str:
@@ -54,9 +45,7 @@ def overrides(target: Path, config: dict) -> dict:
     identifier = "joined-up-" + re.sub(r"[^A-Za-z0-9.]+", "-", release).strip("-")  # an XML name, one per edition
     web_only = [str(p.relative_to(target)) for d in WEB_ONLY for p in sorted((target / d).rglob("*")) if p.is_file()]
     return {
-        "nb_remove_code_source": True,  # like print, the e-book shows outputs only
-        "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
-        "nb_mime_priority_overrides": MIME_PRIORITY,
+        **sphinx.OUTPUTS_ONLY,  # charts as images: nb_mime_priority_overrides in _config.yml
         "html_css_files": ["carebook.css", EPUB_CSS],
         "epub_basename": EPUB_NAME,
         "epub_title": config.get("title", ""),
@@ -89,14 +78,17 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     (out / "_static").mkdir()
     (out / "_static" / EPUB_CSS).write_text(epub_ext.STYLESHEET, encoding="utf-8")
     sphinx.build(target, out, work / "doctrees-epub", root, "epub", overrides(target, config))
+    reproducible.fix_epub(out / f"{EPUB_NAME}.epub", reproducible.edition_epoch(target))  # dates: the edition's
     return out / f"{EPUB_NAME}.epub"
 
 
 OUTPUT = Output(
     name="epub",
     product=f"epub/{EPUB_NAME}.epub",
-    code=(*cache.SPHINX_CODE, "sphinxext/epub.py", "build/outputs/epub.py", "_compat.py"),
+    help="the EPUB edition (charts as images)",
+    entries=("build/outputs/epub.py", "sphinxext/epub.py"),
     make=make,
     publish=publish_file,
-    beside_site=lambda epub, site: beside_site(epub, site, "carebookEpub"),
+    ignore=("latex/*", *(f"_static/{name}" for name in WEB_STATIC)),  # print styles; web scripts it leaves out
+    beside_site=True,
 )

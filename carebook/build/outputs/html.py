@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from carebook import _compat
-from carebook.build import cache, sphinx
-from carebook.build.outputs import Output
+from carebook.build import sphinx, stamp
+from carebook.build.outputs import Output, step
 from carebook.build.publish import publish
 
 PAGES_RECORD = "html.pages.json"
@@ -24,22 +24,21 @@ def _title(path: Path) -> str:
 
 
 def staged_pages(target: Path) -> dict[str, dict]:
-    """Every staged file with its hash, and each page's title."""
+    """Every staged file the site is built from, with its hash, and each page's title."""
     found = {}
-    for path in sorted(target.rglob("*")):
+    for path in stamp.tree(target, OUTPUT.ignore):  # not the print styles: they never reach the site
         rel = path.relative_to(target)
-        if path.is_file() and "_build" not in rel.parts:
-            page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
-            found[str(rel)] = {"hash": cache.file_hash(path), "title": _title(path) if page else None}
+        page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
+        found[str(rel)] = {"hash": stamp.file_hash(path), "title": _title(path) if page else None}
     return found
 
 
-def code() -> str:
-    """The hash of the HTML step's own Sphinx-side code (its stamp's `Output.code`)."""
-    return cache.code_hash(OUTPUT.code)
+def code(root: Path, target: Path) -> str:
+    """What the HTML step runs: its code (the import closure of its entries), the lock file and its settings."""
+    return step(OUTPUT, target).environment(root)
 
 
-def reread_pages(target: Path, build: Path, force: bool) -> set[str] | None:
+def reread_pages(root: Path, target: Path, build: Path, force: bool) -> set[str] | None:
     """The pages (docnames) Sphinx reads again when only the bodies of pages changed since the last HTML build
     (not titles, files, config, glossary or the Sphinx-side code, which Sphinx itself does not track); None when
     the site must be built from nothing.
@@ -52,7 +51,7 @@ def reread_pages(target: Path, build: Path, force: bool) -> set[str] | None:
     except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
         return None
     now = staged_pages(target)
-    if force or record.get("code") != code() or set(before) != set(now):
+    if force or record.get("code") != code(root, target) or set(before) != set(now):
         return None
     changed = [name for name in now if now[name] != before[name]]
     if not all(body_only(name, now[name], before[name]) for name in changed):
@@ -63,7 +62,7 @@ def reread_pages(target: Path, build: Path, force: bool) -> set[str] | None:
 def body_only(name: str, now: dict, before: dict) -> bool:
     """True if a change to the staged file `name` leaves every other page as it was: a page whose title stayed
     (not the glossary), or a static file pages link without a checksum (a chapter's source, a data download),
-    which `sphinx.sync_static` copies. Sphinx links stylesheets and scripts with a checksum from every page."""
+    which `_compat.copy_static_files` copies. Sphinx links stylesheets and scripts with a checksum from every page."""
     if Path(name).parts[0] == "_static":
         return Path(name).suffix not in CHECKSUMMED
     return bool(now["title"]) and now["title"] == before["title"] and "glossary" not in name
@@ -72,7 +71,7 @@ def body_only(name: str, now: dict, before: dict) -> bool:
 def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     """Build the site into .work/html; record the staged tree it was built from (for `reread_pages`)."""
     work = build / ".work"
-    reread = reread_pages(target, build, force)
+    reread = reread_pages(root, target, build, force)
     if reread is None:
         # Anything but a page's body changed (navigation, titles, glossary, config, code): Sphinx would keep
         # stale sidebars and pages, so build from nothing, as a clean build does.
@@ -83,7 +82,7 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
         with _compat.incremental_html(work / "html", reread):
             sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
     (build / "cache").mkdir(parents=True, exist_ok=True)
-    record = {"code": code(), "files": staged_pages(target)}
+    record = {"code": code(root, target), "files": staged_pages(target)}
     (build / "cache" / PAGES_RECORD).write_text(json.dumps(record, indent=0), encoding="utf-8")
     return work / "html"
 
@@ -91,7 +90,9 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 OUTPUT = Output(
     name="html",
     product="html",
-    code=(*cache.SPHINX_CODE, "build/outputs/html.py"),
+    help="the web edition",
+    entries=("build/outputs/html.py",),
     make=make,
     publish=publish,
+    ignore=("latex/*",),  # print styles
 )

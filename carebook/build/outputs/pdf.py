@@ -8,9 +8,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from carebook.build import cache, sphinx
+from carebook.build import reproducible, sphinx
 from carebook.build.outputs import Output
-from carebook.build.publish import beside_site, publish_file
+from carebook.build.publish import publish_file
 from carebook.errors import SphinxFailed
 
 PDF_NAME = "joined-up"
@@ -61,7 +61,7 @@ def latex_problems(log: str, output: str = "") -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def latex_to_pdf(latex_dir: Path, name: str) -> Path:
+def latex_to_pdf(latex_dir: Path, name: str, epoch: int = 0) -> Path:
     """Run latexmk (XeLaTeX) on the LaTeX build; raise SphinxFailed with the LaTeX errors or problems."""
     tex, pdf, log_file = (latex_dir / f"{name}{suffix}" for suffix in (".tex", ".pdf", ".log"))
     if not tex.exists():
@@ -69,6 +69,7 @@ def latex_to_pdf(latex_dir: Path, name: str) -> Path:
     command = ["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", tex.name]
     # Unwrapped log lines, so messages and file names are read whole.
     env = {**os.environ, "max_print_line": "100000", "error_line": "254", "half_error_line": "238"}
+    env.update(reproducible.tex_environment(epoch))  # the PDF's dates and /ID from the edition, not the clock
     try:
         done = subprocess.run(
             command, cwd=latex_dir, capture_output=True, text=True, errors="replace", env=env, timeout=LATEX_TIMEOUT
@@ -99,20 +100,18 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     latex_dir = work / "latex"
     for stale in latex_dir.glob(f"{PDF_NAME}.*"):  # a .tex or .aux left by a failed run breaks latexmk
         stale.unlink()
-    overrides = {
-        "nb_remove_code_source": True,  # print shows outputs only
-        "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
-        **latex.latex_overrides(target),
-    }
+    overrides = {**sphinx.OUTPUTS_ONLY, **latex.latex_overrides(target)}
     sphinx.build(target, latex_dir, work / "doctrees-latex", root, "latex", overrides)
-    return latex_to_pdf(latex_dir, PDF_NAME)
+    return latex_to_pdf(latex_dir, PDF_NAME, reproducible.edition_epoch(target))
 
 
 OUTPUT = Output(
     name="pdf",
     product=f"pdf/{PDF_NAME}.pdf",
-    code=(*cache.SPHINX_CODE, "sphinxext/latex.py", "build/outputs/pdf.py"),
+    help="the PDF edition (XeLaTeX)",
+    entries=("build/outputs/pdf.py", "sphinxext/latex.py"),
     make=make,
     publish=publish_file,
-    beside_site=lambda pdf, html: beside_site(pdf, html, "carebookPdf"),
+    ignore=("_static/*.js", "_static/*.css"),  # web assets
+    beside_site=True,
 )

@@ -1,0 +1,198 @@
+"""Build the book (`carebook.build.build`): validate data, execute chapters, stage, run Sphinx, publish atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import threading
+from pathlib import Path
+
+from carebook import _compat
+from carebook.build import edition, progress, run, stage, validate
+from carebook.build.outputs import outputs, render
+from carebook.build.report import Report, Timer
+
+__all__ = ["OUTPUTS", "Report", "build", "build_html", "build_pdf", "lock", "prepare", "vega_bundle"]
+from carebook.errors import DataInvalid
+
+OUTPUTS = outputs()  # html, pdf, epub: carebook/build/outputs/
+
+
+@contextlib.contextmanager
+def lock(build_dir: Path):
+    """Hold an exclusive lock on the build folder, so two builds (or a build and `serve`) never write it at once."""
+    import fcntl
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress.waiting(f"waiting for another build of {build_dir} to finish...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+# The closure keeps the bundle's globals (such as `_`) from clashing with Sphinx's own scripts.
+VEGA_WRAPPER = "/* {version}, bundled by vl-convert */\n(function(){{\n{bundle}\n}})();\n"
+
+
+def vega_bundle(build: Path, force: bool = False) -> bytes:
+    """vega, vega-lite and vega-embed in one script, from the pinned vl-convert, matching Altair's Vega-Lite.
+
+    Cached under a key of the versions and the wrapper written around them; `force` bundles again.
+    """
+    import altair as alt
+    import vl_convert
+
+    from carebook.build import stamp
+
+    vl_version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    version = f"vega-{vl_convert.get_vega_version()}-lite-{vl_version}-embed-{vl_convert.get_vega_embed_version()}"
+    cached = build / "cache" / f"{version}-{stamp.digest(VEGA_WRAPPER)[:12]}.js"
+    if force or not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+        cached.write_text(VEGA_WRAPPER.format(version=version, bundle=bundle), encoding="utf-8")
+    return cached.read_bytes()
+
+
+class _BackgroundBundle:
+    """`vega_bundle(build)` computed in a forked child while the parent validates and executes.
+
+    vl-convert holds the GIL for the seconds it takes to bundle (on a clean build), so a thread would
+    not overlap it with anything; a child process does. The parent also never imports altair and
+    vl-convert, which a no-op build would otherwise pay for.
+    """
+
+    def __init__(self, build: Path, force: bool = False):
+        import multiprocessing
+
+        self.build, self.force = build, force
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=self._child, args=(send,), name="vega-bundle")
+        self.process.start()
+        send.close()
+
+    def _child(self, send) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to report
+        os.nice(10)  # the chapters come first: the bundle takes the cores they leave idle
+        self.receive.close()  # else this copy of the reading end keeps a send to a parent that gave up blocked
+        data = vega_bundle(self.build, self.force)  # writes the cache file before anything is sent
+        with contextlib.suppress(OSError):  # the parent gave up (a failed build): nothing to deliver
+            send.send_bytes(data)
+
+    def result(self) -> bytes:
+        """The bundle; if the child failed, bundle here so that its error is raised in this process."""
+        try:
+            return self.receive.recv_bytes()
+        except EOFError:
+            return vega_bundle(self.build)
+        finally:
+            self.abandon()
+            self.process.join()
+
+    def abandon(self) -> None:
+        """Stop listening; the child still finishes its cache file (the interpreter waits for it at exit)."""
+        self.receive.close()
+
+
+SPHINX_MODULES = (
+    "jupyter_book.sphinx",
+    "sphinx.builders.html",
+    "myst_nb.sphinx_ext",
+    "sphinx_book_theme",
+    "sphinxcontrib.bibtex",
+)
+
+
+def _import_sphinx_meanwhile() -> None:
+    """Import Sphinx and the book's extensions in a thread while chapters run (about a second saved).
+
+    Chapters only run when a page will change, so the Sphinx step follows; a failed import here is
+    ignored, and raised again where the Sphinx step imports the module itself.
+    """
+
+    def load() -> None:
+        for name in SPHINX_MODULES:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    threading.Thread(target=load, name="import-sphinx", daemon=True).start()
+
+
+def prepare(
+    root: Path,
+    build: Path,
+    parameters: dict[str, dict],
+    force: bool,
+    workers: int | None,
+    report: Report,
+    scheduler: str | None = None,
+) -> Path:
+    """Validate, execute and stage; returns the staged tree."""
+    bundle = _BackgroundBundle(build, force)  # forked first, while this process has no other thread
+    try:
+        with Timer(report, "validate"):
+            problems = validate.validate(root / "data", memo=None if force else build / "cache" / "validate.stamp")
+        if problems:
+            raise DataInvalid("\n".join(problems))
+        with Timer(report, "execute"):
+            report.outcomes = run.run_chapters(
+                root,
+                build,
+                parameters,
+                force=force,
+                workers=workers,
+                executor=report.executor,
+                scheduler=scheduler,
+                meanwhile=_import_sphinx_meanwhile,
+            )
+        target = build / "stage"
+        with Timer(report, "stage"):
+            stage.stage(root, build, target, edition.edition(root), bundle.result())
+    finally:
+        bundle.abandon()
+    _compat.memoize_pybtex_plugins()
+    return target
+
+
+def build(
+    root: Path,
+    build_dir: Path,
+    parameters: dict[str, dict] | None = None,
+    *,
+    formats: tuple[str, ...] = ("html",),
+    force: bool = False,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> Report:
+    """Prepare once, then build each format; _build/report.json records what happened, good or not."""
+    report = Report(executor=executor)
+    try:
+        target = prepare(root, build_dir, parameters or {}, force, workers, report, scheduler)
+        for name in formats:
+            render(OUTPUTS[name], root, build_dir, target, report, force)
+        report.status = "ok"
+    except BaseException as exc:
+        report.status, report.error = "failed", str(exc) or type(exc).__name__
+        report.outcomes = getattr(exc, "outcomes", None) or report.outcomes
+        raise
+    finally:
+        report.write(build_dir)
+    return report
+
+
+def build_html(root: Path, build_dir: Path, parameters: dict[str, dict] | None = None, **options) -> Report:
+    """Build the HTML book."""
+    return build(root, build_dir, parameters, formats=("html",), **options)
+
+
+def build_pdf(root: Path, build_dir: Path, parameters: dict[str, dict] | None = None, **options) -> Report:
+    """Build the PDF edition."""
+    return build(root, build_dir, parameters, formats=("pdf",), **options)

@@ -1,0 +1,101 @@
+"""The book's Sphinx extensions, built in this process on a few pages: glossary links, figure links, the
+bibliography style, the print transforms, and builders that have no form of their own for a figure."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from sphinxrun import glued_notebook, sphinx_build
+
+from carebook import provenance
+
+RECORD = {
+    "name": "bcf_min",
+    "text": "£3.8 billion",
+    "kind": "row",
+    "rows": [
+        {
+            "key": "funding:bcf-min",
+            "table": "funding",
+            "id": "bcf-min",
+            "anchor": provenance.anchor("funding", "bcf-min"),
+            "what": "Better Care Fund minimum",
+            "figure": "£3.8 billion",
+            "source": "Example Office, 2017",
+            "quote": "",
+            "basis": "cash",
+        }
+    ],
+}
+BIB = """@techreport{office-2017,
+  author = {{Example Office}},
+  title = {A report on joining up},
+  year = {2017},
+  institution = {Example Office},
+}
+"""
+PAGES = {
+    "index": "# Book\n\n```{toctree}\nchapter\nglossary\ndata\n```\n",
+    "glossary": "# Glossary\n\n```{glossary}\nBCF\n  A pooled budget for health and social care.\n```\n",
+    "data": "# Data\n\n(row-funding-bcf-min)=\n## Funding\n\nRows.\n\n```{only} carebook_print\nIn print only.\n```\n",
+    "chapter": glued_notebook(
+        "# Chapter\n\n## Money\n\nThe {term}`BCF` held at least {glue:md}`bcf_min` {cite:p}`office-2017`.\n\n"
+        "```{bibliography}\n:filter: docname in docnames\n```\n",
+        {"bcf_min": provenance.markdown(RECORD)},
+    ),
+}
+
+
+@pytest.fixture
+def sphinx_run(tmp_path: Path):
+    """Build PAGES with the book's extensions in this process: `sphinx_run(builder, **config)`."""
+    return functools.partial(sphinx_build, tmp_path / "src", PAGES, bib=BIB, carebook_data_page="data")
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory: pytest.TempPathFactory):
+    """PAGES built once as HTML."""
+    return sphinx_build(tmp_path_factory.mktemp("html") / "src", PAGES, "html", bib=BIB, carebook_data_page="data")
+
+
+def test_glossary_links_carry_their_definition(html):
+    assert not html.warnings, html.warnings
+    assert "In print only." not in html.page("data.html")
+    page = html.page("chapter.html")
+    assert 'title="A pooled budget for health and social care."' in page
+    assert "carebook-term" in page
+
+
+def test_a_figure_links_its_data_row_with_a_card(html):
+    page = html.page("chapter.html")
+    assert f'href="data.html#{RECORD["rows"][0]["anchor"]}"' in page
+    assert 'role="tooltip"' in page and "Example Office, 2017" in page
+    assert "£3.8 billion" in page and "carebook-figure:" not in page
+
+
+def test_citations_and_bibliography_use_the_house_style(html):
+    page = html.page("chapter.html")
+    assert "Example Office, 2017" in page  # author-date label
+    assert "A report on joining up" in page  # the entry in the chapter's references
+
+
+def test_print_gets_plain_figures_and_a_table_of_their_sources(sphinx_run):
+    built = sphinx_run("latex", extra_extensions=["carebook.sphinxext.latex"])
+    tex = built.page("book.tex")
+    assert "Sources of the figures in this chapter" in tex
+    assert "3.8 billion" in tex and "data.html" not in tex
+    assert "In print only." in tex
+
+
+@pytest.mark.parametrize("builder", ["text", "singlehtml"])
+def test_builders_without_their_own_figure_form_still_build(sphinx_run, builder: str):
+    built = sphinx_run(builder)
+    written = {p.name for p in built.outdir.rglob("*") if p.is_file()}
+    text = "".join(p.read_text(encoding="utf-8") for p in built.outdir.rglob("*.txt")) if builder == "text" else ""
+    assert written, f"{builder} wrote nothing"
+    if builder == "text":
+        assert "£3.8 billion" in text and "Sources of the figures" not in text
+    else:  # the web form, linking the data's anchor on the one page
+        assert f'href="#{RECORD["rows"][0]["anchor"]}"' in built.page("index.html")
