@@ -30,6 +30,7 @@ SPHINX_CODE = (
     "build/sphinx.py",
     "sphinxext/figurelinks.py",
     "sphinxext/bibliography.py",
+    "sphinxext/refcache.py",
     "citations.py",
     "_compat.py",  # the pybtex memo, the bibliography order and the rebuild repairs
 )

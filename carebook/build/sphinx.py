@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+from carebook import _compat
 from carebook.build import progress
 from carebook.errors import SphinxFailed  # re-exported for carebook.sphinxext.latex
 
@@ -98,7 +99,12 @@ def build(
     from jupyter_book.sphinx import build_sphinx
 
     log = io.StringIO()
-    overrides = {"external_toc_path": str(stage / "_toc.yml"), "latex_individualpages": False, **(overrides or {})}
+    overrides = {
+        "external_toc_path": str(stage / "_toc.yml"),
+        "latex_individualpages": False,
+        **_compat.fresh_config_lists(),
+        **(overrides or {}),
+    }
     with contextlib.redirect_stdout(Progress()), contextlib.redirect_stderr(log):
         result = build_sphinx(
             stage,
