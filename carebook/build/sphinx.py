@@ -15,6 +15,7 @@ from carebook.errors import SphinxFailed  # re-exported for carebook.sphinxext.l
 
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
+REFERENCE_CACHE = "carebook.sphinxext.refcache"  # carebook's builds keep formatted references between builds
 
 __all__ = ["SphinxFailed", "build"]
 
@@ -105,6 +106,8 @@ def build(
         **_compat.fresh_config_lists(),
         **(overrides or {}),
     }
+    extensions = overrides.get("extensions") or final_config(stage)["extensions"]
+    overrides["extensions"] = list(dict.fromkeys([*extensions, REFERENCE_CACHE]))
     with contextlib.redirect_stdout(Progress()), contextlib.redirect_stderr(log):
         result = build_sphinx(
             stage,

@@ -8,6 +8,7 @@ options), the label and the entry's fields and people, so those make the key; th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -85,10 +86,8 @@ def _path(app) -> Path:
 def load(app) -> None:
     """Before reading: the entries formatted by earlier builds (a missing or unreadable file is an empty memo)."""
     _used.clear()
-    try:
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
         MEMO.update(pickle.loads(_path(app).read_bytes()))
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        pass
 
 
 def save(app, exception: Exception | None) -> None:
