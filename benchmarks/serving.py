@@ -52,6 +52,8 @@ def command(system: str, root: Path, port: int) -> list[str]:
         r"(^|/)(_build|\.jupyter_cache|jupyter_execute)(/|$)",
         "-d",
         f"{STOCK_OUT}/doctrees",
+        "-D",
+        f"nb_execution_cache_path={root / '_build' / '.jupyter_cache'}",  # the cache its timed builds filled
     ]
 
 
