@@ -34,3 +34,17 @@ def test_a_rebuilt_search_index_gets_back_the_entries_of_pages_not_read_again(tm
     repaired = json.loads(path.read_text(encoding="utf-8")[len("Search.setIndex(") : -1])
     assert repaired["indexentries"] == {"alpha": [[1, "term-Alpha", True]]}  # the glossary was not read again
     assert repaired["terms"] == {"alpha": 1, "new": 0}  # a word no page has any more is gone
+
+
+def test_each_sphinx_application_gets_its_own_templates_path():
+    from sphinx.config import Config
+
+    earlier = Config({}, {})
+    earlier.templates_path.append("a theme's folder, from an earlier build")  # what the themes do at each start
+    try:
+        assert Config({}, {}).templates_path, "Sphinx 7 shares the default list between applications"
+        fresh = Config({}, _compat.fresh_config_lists())
+        fresh.init_values()
+        assert fresh.templates_path == []
+    finally:
+        earlier.templates_path.pop()
