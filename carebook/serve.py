@@ -185,7 +185,7 @@ def watch(root: Path, changes: queue.Queue, stop: threading.Event) -> None:
 def restart(port: int) -> None:
     """Start this command again in this process (the build's own code changed), on the same port."""
     print("carebook's own code changed: restarting the preview", flush=True)
-    args = [a for a in sys.argv[1:]]
+    args = list(sys.argv[1:])
     if "--port" in args:
         at = args.index("--port")
         del args[at : at + 2]
