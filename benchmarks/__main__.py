@@ -30,6 +30,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale-sizes", type=int, nargs="*", default=[10, 20, 40], help="synthetic book sizes")
     parser.add_argument("--scale-repeats", type=int, default=1, help="repeats per size (default 1)")
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDF case")
+    parser.add_argument("--no-serve", action="store_true", help="skip the preview case (serve-edit-prose)")
     parser.add_argument("--out", type=Path, default=results.HERE, help="where results.md and results.json go")
     parser.add_argument("--source", type=Path, default=REPO, help="the book to copy (default: this repository)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (its logs/ has every build)")
@@ -65,7 +66,7 @@ def measure(args: argparse.Namespace) -> dict:
         # One snapshot for the whole run: others may be editing the working tree meanwhile.
         source = Path(shutil.copytree(args.source.resolve(), work / "source", ignore=COPY_IGNORE))
         bundle = vega_bundle()
-        runs, facts = cases.compare(args.repeats, work, source, bundle, pdf)
+        runs, facts = cases.compare(args.repeats, work, source, bundle, pdf, not args.no_serve)
         last = work / f"carebook-{args.repeats - 1}"
         clean = next((r for r in reversed(runs) if r.system == "carebook" and r.case == "clean" and r.ok), None)
         floor = profiling.floor_and_profile(last, clean, os.cpu_count() or 1) if clean else {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from benchmarks import edits
+from benchmarks import edits, serving
 from benchmarks.edits import CODE_EDIT_CHAPTER, DATA_EDIT, DATA_EDIT_PAGE
 from benchmarks.harness import SYSTEMS, Run, report_run, run_stock, runner, scratch_copy, set_stock_mode, stock_copy
 
@@ -17,6 +17,7 @@ CASES = {
     "edit-build-code": f"A comment added to {edits.BUILD_CODE_EDIT}",
     "edit-data": f"One data CSV edited ({DATA_EDIT['table']}.csv)",
     "pdf": "PDF after HTML",
+    "serve-edit-prose": f"Preview open: a sentence saved in {CODE_EDIT_CHAPTER} until the served page shows it",
 }
 
 
@@ -60,7 +61,18 @@ def data_edit(roots: dict[str, Path], facts: dict) -> dict[str, str]:
     return needles
 
 
-def one_repeat(repeat: int, roots: dict[str, Path], logs: Path, facts: dict, pdf: bool) -> list[Run]:
+def serve_case(roots: dict[str, Path], order: tuple[str, ...], repeat: int, logs: Path) -> list[Run]:
+    """The author's loop, last in a repeat (stock's server builds into its own folder): save to served page."""
+    runs = []
+    for system in order:
+        runs.append(serving.run_serve(system, roots[system], repeat, logs))
+        report_run(runs[-1])
+    return runs
+
+
+def one_repeat(
+    repeat: int, roots: dict[str, Path], logs: Path, facts: dict, pdf: bool, serve: bool = True
+) -> list[Run]:
     """Every case once, in order, on the two scratch copies; which system goes first flips each repeat."""
     order = SYSTEMS if repeat % 2 == 0 else SYSTEMS[::-1]
     runs = run_case("clean", roots, order, repeat, logs)
@@ -77,10 +89,14 @@ def one_repeat(repeat: int, roots: dict[str, Path], logs: Path, facts: dict, pdf
     runs += run_case("edit-data", roots, order, repeat, logs, check=data_edit(roots, facts))
     if pdf:
         runs += run_case("pdf", roots, order, repeat, logs)
+    if serve:
+        runs += serve_case(roots, order, repeat, logs)
     return runs
 
 
-def compare(repeats: int, work: Path, source: Path, bundle: bytes, pdf: bool) -> tuple[list[Run], dict]:
+def compare(
+    repeats: int, work: Path, source: Path, bundle: bytes, pdf: bool, serve: bool = True
+) -> tuple[list[Run], dict]:
     """Every case, `repeats` times, each repeat in fresh scratch copies; the runs and the edits' facts."""
     runs: list[Run] = []
     facts: dict = {
@@ -93,7 +109,7 @@ def compare(repeats: int, work: Path, source: Path, bundle: bytes, pdf: bool) ->
             "carebook": scratch_copy(source, work / f"carebook-{repeat}"),
             "stock": stock_copy(source, work / f"stock-{repeat}", bundle, "force"),
         }
-        runs += one_repeat(repeat, roots, work / "logs", facts, pdf)
+        runs += one_repeat(repeat, roots, work / "logs", facts, pdf, serve)
         if repeat < repeats - 1:  # the last carebook copy is profiled afterwards
             for root in roots.values():
                 shutil.rmtree(root)

@@ -9,6 +9,8 @@ from benchmarks.harness import SYSTEMS, Run
 from benchmarks.render_profile import weight_lines, where_the_time_goes
 from benchmarks.summary import executed_text, median, paired, scaling_rows, select, spread, targets
 
+UNCOUNTED = ("serve-edit-prose",)  # a preview server's notebook runs are not read from its output
+
 
 def num(value: float, digits: int = 1) -> str:
     """A figure with `digits` decimals, or 'n/a' when it was not measured."""
@@ -46,9 +48,11 @@ def case_row(runs: list[Run], case: str, title: str) -> str:
             for s, v in shows.items()
         )
     ratio = median(ours) / median(stock) if ours and stock else math.nan
+    counted = case not in UNCOUNTED
     return (
-        f"| {title} | {spread([r.seconds for r in ours])} | {executed_text(ours)} | "
-        f"{spread([r.seconds for r in stock])} | {executed_text(stock)} | {num(ratio, 2)} | "
+        f"| {title} | {spread([r.seconds for r in ours])} | {executed_text(ours) if counted else 'not counted'} | "
+        f"{spread([r.seconds for r in stock])} | {executed_text(stock) if counted else 'not counted'} | "
+        f"{num(ratio, 2)} | "
         f"{', '.join(f'{r:.2f}' for r in paired(runs, case))} |"
     )
 

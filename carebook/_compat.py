@@ -35,6 +35,17 @@ def memoize_pybtex_plugins() -> None:
         pybtex.plugin.entry_points = functools.cache(pybtex.plugin.entry_points)
 
 
+def fresh_config_lists() -> dict[str, list]:
+    """Configuration overrides giving each Sphinx application its own copy of list defaults that themes append to.
+
+    Sphinx 7's default `templates_path` is one list shared by every application in the process, and
+    sphinx-book-theme and pydata-sphinx-theme append their folders to it at each start: in a long-lived process
+    (`carebook serve`, tests that build in-process) it grows with every build, the HTML builder's configuration
+    hash changes, and every page is written again. A fresh empty list per build is what a new process gets.
+    """
+    return {"templates_path": []} if _major_minor("sphinx")[0] == 7 else {}
+
+
 def mystnb_stylesheet(filename: str) -> bool:
     """True for myst-nb's own stylesheet (myst-nb 1.x), which the EPUB leaves out.
 

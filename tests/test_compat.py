@@ -65,3 +65,17 @@ def test_no_shim_lives_outside_compat():
             assert not re.search(r"github\.com/[\w.-]+/[\w.-]+/(issues|pull)/\d+", text), (
                 f"an upstream fix cited in {path}"
             )
+
+
+def test_each_sphinx_application_gets_its_own_templates_path():
+    from sphinx.config import Config
+
+    earlier = Config({}, {})
+    earlier.templates_path.append("a theme's folder, from an earlier build")  # what the themes do at each start
+    try:
+        assert Config({}, {}).templates_path, "Sphinx 7 shares the default list between applications"
+        fresh = Config({}, _compat.fresh_config_lists())
+        fresh.init_values()
+        assert fresh.templates_path == []
+    finally:
+        earlier.templates_path.pop()

@@ -89,16 +89,34 @@ class _BackgroundBundle:
     def result(self) -> bytes:
         """The bundle; if the child failed, bundle here so that its error is raised in this process."""
         try:
-            return self.receive.recv_bytes()
+            data = self.receive.recv_bytes()
         except EOFError:
-            return vega_bundle(self.build)
+            data = vega_bundle(self.build)
         finally:
             self.abandon()
             self.process.join()
+        _KNOWN_BUNDLES[self.build] = _Known(data)  # the installed versions, hence the bundle, outlive the build
+        return data
 
     def abandon(self) -> None:
         """Stop listening; the child still finishes its cache file (the interpreter waits for it at exit)."""
         self.receive.close()
+
+
+class _Known:
+    """A bundle this process has already made or read (`carebook serve` builds many times in one process)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def result(self) -> bytes:
+        return self.data
+
+    def abandon(self) -> None:
+        pass
+
+
+_KNOWN_BUNDLES: dict[Path, _Known] = {}
 
 
 SPHINX_MODULES = (
@@ -135,7 +153,8 @@ def prepare(
     scheduler: str | None = None,
 ) -> Path:
     """Validate, execute and stage; returns the staged tree."""
-    bundle = _BackgroundBundle(build, force)  # forked first, while this process has no other thread
+    known = None if force else _KNOWN_BUNDLES.get(build)
+    bundle = known or _BackgroundBundle(build, force)  # forked first, while this process has no other thread
     try:
         with Timer(report, "validate"):
             problems = validate.validate(root / "data", memo=None if force else build / "cache" / "validate.stamp")

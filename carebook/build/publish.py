@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,12 +14,27 @@ def publish(source: Path, target: Path) -> None:
     fresh = target.with_name(f".{target.name}.new")
     old = target.with_name(f".{target.name}.old")
     shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(source, fresh)
+    shutil.copytree(source, fresh, copy_function=lambda src, dst: copy_or_link(src, dst, source, target))
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def copy_or_link(src: str, dst: str, source: Path, target: Path) -> None:
+    """Copy `src` to `dst`, or hard-link the published copy when `src` is unchanged since it was published
+    (same size and modification time, as rsync's quick check; copy2 keeps the time). The published tree is
+    only ever replaced whole, never written in place by Sphinx, so a link never shows a half-built file."""
+    published = target / Path(src).relative_to(source)
+    try:
+        now, then = os.stat(src), published.stat()
+        if (now.st_size, now.st_mtime_ns) == (then.st_size, then.st_mtime_ns):
+            os.link(published, dst)
+            return
+    except OSError:  # not published before, or links not possible here: copy
+        pass
+    shutil.copy2(src, dst)
 
 
 def publish_file(source: Path, target: Path) -> None:

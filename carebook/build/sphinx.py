@@ -20,6 +20,7 @@ OUTPUTS_ONLY = {
 }
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 CELL_STRIDE = 10000  # myst-nb reports a notebook position as cell number × 10000 + line
+REFERENCE_CACHE = "carebook.sphinxext.refcache"  # carebook's builds keep formatted references between builds
 
 __all__ = ["SphinxFailed", "build"]
 
@@ -102,7 +103,14 @@ def build(
     from jupyter_book.sphinx import build_sphinx
 
     log = io.StringIO()
-    overrides = {"external_toc_path": str(stage / "_toc.yml"), "latex_individualpages": False, **(overrides or {})}
+    overrides = {
+        "external_toc_path": str(stage / "_toc.yml"),
+        "latex_individualpages": False,
+        **_compat.fresh_config_lists(),
+        **(overrides or {}),
+    }
+    extensions = overrides.get("extensions") or final_config(stage)["extensions"]
+    overrides["extensions"] = list(dict.fromkeys([*extensions, REFERENCE_CACHE]))
     with contextlib.redirect_stdout(Progress()), contextlib.redirect_stderr(log):
         result = build_sphinx(
             stage,
