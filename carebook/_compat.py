@@ -42,6 +42,8 @@ def fresh_config_lists() -> dict[str, list]:
     sphinx-book-theme and pydata-sphinx-theme append their folders to it at each start: in a long-lived process
     (`carebook serve`, tests that build in-process) it grows with every build, the HTML builder's configuration
     hash changes, and every page is written again. A fresh empty list per build is what a new process gets.
+    Nearest upstream report (global state left by one Sphinx run for the next in the same interpreter):
+    https://github.com/sphinx-doc/sphinx/issues/12130
     """
     return {"templates_path": []} if _major_minor("sphinx")[0] == 7 else {}
 
