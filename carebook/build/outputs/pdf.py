@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from carebook.build import cache, sphinx
+from carebook.build import cache, sphinx, stage
 from carebook.build.outputs import Output
 from carebook.build.publish import beside_site, publish_file
 from carebook.errors import SphinxFailed
@@ -102,6 +102,7 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     overrides = {
         "nb_remove_code_source": True,  # print shows outputs only
         "nb_render_markdown_format": "gfm",  # tables from charts.table are GitHub-flavoured Markdown
+        "external_toc_path": str(target / stage.PRINT_TOC),  # web-only pages left out
         **latex.latex_overrides(target),
     }
     sphinx.build(target, latex_dir, work / "doctrees-latex", root, "latex", overrides)
