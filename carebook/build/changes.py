@@ -9,7 +9,6 @@ chapters just executed. Readers are told rows and sources in words, never their 
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ import yaml
 
 from carebook.build import check, downloads
 from carebook.build.edition import _git
-from carebook.build.toc import _files, chapters, pages
+from carebook.build.toc import _files, chapters, pages, title
 from carebook.markup import markdown_text
 
 TAG_PATTERN = "edition-*"
@@ -101,12 +100,6 @@ def figures(lines: list[str]) -> dict[tuple[str, str], Figure]:
     }
 
 
-def _title(text: str) -> str:
-    """A page's title: its first level-one heading."""
-    found = re.search(r"^# (.+)$", text, re.M)
-    return found.group(1).strip() if found else ""
-
-
 def _sources(data_dir: Path) -> dict[str, str]:
     """Each source as readers see it in a list: 'Author (year), Title'."""
     import csv
@@ -131,7 +124,7 @@ def _old_pages(root: Path, commit: str) -> dict[str, str]:
     """The earlier edition's pages, toc name -> title."""
     toc = yaml.safe_load(_git(root, "show", f"{commit}:_toc.yml") or "{}") or {}
     names = [toc["root"], *_files(toc.get("parts", []) + toc.get("chapters", []))] if "root" in toc else []
-    return {name: _title(_git(root, "show", f"{commit}:{name}.md")) for name in names}
+    return {name: title(_git(root, "show", f"{commit}:{name}.md")) for name in names}
 
 
 def compare(root: Path, executed: Path) -> Changes:
@@ -140,7 +133,7 @@ def compare(root: Path, executed: Path) -> Changes:
     book = pages(root)
     changes = Changes(
         earlier,
-        titles={page.slug: _title(page.path.read_text(encoding="utf-8")) for page in book},
+        titles={page.slug: title(page.path.read_text(encoding="utf-8")) for page in book},
         names={page.slug: page.name for page in book},
     )
     if earlier is None:
@@ -260,12 +253,12 @@ def latex(changes: Changes, date: str) -> str:
         rf"was {tex(was.text)}, now {tex(now.text)} ({tex(_source_change(was, now))})."
         for was, now in changes.figures
     ]
-    for title, entries, none in (
+    for section, entries, none in (
         ("Figures that changed", items, "No figure changed its value or its source."),
         ("Sources added", [rf"\item {tex(s)}" for s in changes.sources_added], "No source was added."),
         ("Sources removed", [rf"\item {tex(s)}" for s in changes.sources_removed], "No source was removed."),
         ("Chapters and pages added", [rf"\item {tex(t)}" for _, t in changes.pages_added], "No page was added."),
     ):
-        parts.append(rf"\section*{{{title}}}")
+        parts.append(rf"\section*{{{section}}}")
         parts.append("\\begin{itemize}\n" + "\n".join(entries) + "\n\\end{itemize}" if entries else tex(none))
     return "\n".join(parts) + "\n"

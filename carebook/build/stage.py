@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from carebook.build import changes, downloads, generated
+from carebook.build import bundles, changes, downloads, generated
 from carebook.build.edition import Edition
-from carebook.build.toc import pages
+from carebook.build.toc import pages, title
 from carebook.errors import load_yaml, read_text
 
 HIDDEN_TAGS = ("remove-cell", "remove-input", "hide-input", "hide-cell", "show-input")
@@ -39,6 +39,9 @@ def computed_link(slug: str) -> dict:
         f'<p class="carebook-computed"><a href="../{CODE_DIR}/{slug}.md">How this page was computed</a>: '
         "the chapter's notebook, with the code that reads the book's data tables and computes every figure "
         "and number on this page.</p>\n"
+        f'<p class="carebook-computed"><a href="../{bundles.BUNDLE_DIR}/{slug}.zip" download>Run it yourself</a>: '
+        "this chapter as a Jupyter notebook, with the data it reads, the code it calls and the package versions "
+        "it was built with, in one zip file that runs on its own (its README says how).</p>\n"
         "```"
     )
     return {"cell_type": "markdown", "id": "carebook-computed", "metadata": {}, "source": text}
@@ -124,6 +127,8 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         if page.is_notebook:
             wanted[target / f"{page.name}.ipynb"] = reader_notebook(executed / f"{page.slug}.ipynb", page.slug)
             wanted[target / CODE_DIR / f"{page.slug}.md"] = page.path.read_bytes()
+            heading = title(read_text(page.path, root))
+            wanted[target / bundles.BUNDLE_DIR / f"{page.slug}.zip"] = bundles.bundle(root, build, page.slug, heading)
         else:
             text = read_text(page.path, root)
             wanted[target / page.path.relative_to(root)] = generated.fill(
