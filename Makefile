@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book pdf epub test check lock relock validate bench serve format clean
+.PHONY: book pdf epub test check lock relock validate bench serve format clean workflows
 
 ## Python environment: created from the lock file (exact versions, with hashes).
 $(INSTALLED): requirements.lock pyproject.toml
@@ -31,7 +31,13 @@ test: $(INSTALLED)
 	scripts/system-deps all
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) workflows
 	$(BIN)/pytest
+
+## Check the GitHub workflows: their schema, and zizmor's security audit (offline).
+workflows: $(INSTALLED)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline .github/workflows/
 
 ## Re-execute every chapter and compare its outputs with book/outputs.lock.
 check: $(INSTALLED)
