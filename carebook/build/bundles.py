@@ -53,7 +53,10 @@ def _closure(names: tuple[str, ...]) -> set[str]:
 
 @functools.cache  # one resolution per lock a process: every chapter's bundle shares it
 def requirements(lock: str) -> str:
-    """requirements.txt for the bundle: the lock's exact versions of what the chapter's kernel needs."""
+    """requirements.txt for the bundle: the lock's exact versions of what the chapter's kernel needs (the
+    installed versions for a book without a lock)."""
+    from importlib import metadata
+
     from packaging.utils import canonicalize_name
 
     pins = {}
@@ -61,9 +64,11 @@ def requirements(lock: str) -> str:
         if line and not line[0].isspace() and not line.startswith("#") and "==" in line:
             pin = line.split()[0].rstrip("\\")
             pins[canonicalize_name(pin.split("==")[0])] = pin
-    needed = sorted(pins[name] for name in _closure(KERNEL_REQUIREMENTS) if name in pins)
+    needed = _closure(KERNEL_REQUIREMENTS)
+    if not pins:
+        pins = {name: f"{name}=={metadata.version(name)}" for name in needed}
     header = "# The exact versions the book was built with (from its lock file), for the chapter's kernel.\n"
-    return header + "\n".join(needed) + "\n"
+    return header + "\n".join(sorted(pins[name] for name in needed if name in pins)) + "\n"
 
 
 def _without_notes_csv(content: bytes) -> bytes:
@@ -150,7 +155,8 @@ def members(root: Path, build: Path, slug: str, title: str) -> dict[str, bytes]:
     files.update(data_files(root, reads))
     for module in cache.KERNEL_CODE:
         files[f"carebook/{module}"] = (cache.PACKAGE / module).read_bytes()
-    files["requirements.txt"] = requirements((root / "requirements.lock").read_text(encoding="utf-8")).encode()
+    lock = root / "requirements.lock"
+    files["requirements.txt"] = requirements(lock.read_text(encoding="utf-8") if lock.exists() else "").encode()
     return files
 
 
