@@ -76,8 +76,8 @@ def test_changes_page_compares_with_the_latest_earlier_edition(minibook: Path) -
 
     build_html(root, build)
     text = page_text(root)
-    assert "compared with the previous edition" in text
-    row = re.search(r"Chapter alpha (.*?) 7 8 (.*?)(?= Sources added)", text)
+    assert "set against the previous edition" in text
+    row = re.search(r"In Chapter alpha : (.*?): was 7 , now 8 \((.*?)\)\. Sources added", text)
     assert row, text  # the alpha total: was 7, now 8
     assert "Test Author" in row.group(2) and "para" in row.group(2)  # its source as cited, with the locator
     assert "Sources added Another Author (2019), A second report on joining up" in text

@@ -196,10 +196,7 @@ def intro(changes: Changes, date: str) -> str:
     """The sentence that opens the list, in plain words."""
     if changes.earlier is None:
         return "This is the first edition of the book: there is no earlier edition to compare it with."
-    return (
-        f"This edition, of {_day(date)}, compared with the previous edition, of {_day(changes.earlier.date)}: "
-        "the figures whose value or source changed, the sources added and removed, and the pages added."
-    )
+    return f"This edition, of {_day(date)}, set against the previous edition, of {_day(changes.earlier.date)}."
 
 
 def markdown(changes: Changes, date: str) -> str:
@@ -207,20 +204,18 @@ def markdown(changes: Changes, date: str) -> str:
     lines = [intro(changes, date)]
     if changes.earlier is None:
         return lines[0]
-    lines += ["", "## Figures that changed", ""]
-    if changes.figures:
-        lines += ["| Chapter | What it states | Was | Now | Source |", "| --- | --- | --- | --- | --- |"]
-        for was, now in changes.figures:
-            cells = [
-                f"{{doc}}`/{_page_name(changes, now.chapter)}`",
-                markdown_text(rows_text(now)),
-                markdown_text(was.text),
-                markdown_text(now.text),
-                markdown_text(_source_change(was, now)),
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
-    else:
-        lines.append("No figure changed its value or its source.")
+    lines += ["", "## Figures that changed"]
+    chapters_changed = list(dict.fromkeys(now.chapter for _, now in changes.figures))
+    for chapter in chapters_changed:  # a list a chapter, not a table: it reads on a phone too
+        lines += ["", f"In {{doc}}`/{_page_name(changes, chapter)}`:", ""]
+        lines += [
+            f"- {markdown_text(rows_text(now))}: was **{markdown_text(was.text)}**, now "
+            f"**{markdown_text(now.text)}** ({markdown_text(_source_change(was, now))})."
+            for was, now in changes.figures
+            if now.chapter == chapter
+        ]
+    if not changes.figures:
+        lines += ["", "No figure changed its value or its source."]
     for heading, items, none in (
         ("Sources added", changes.sources_added, "No source was added."),
         ("Sources removed", changes.sources_removed, "No source was removed."),
