@@ -37,7 +37,11 @@ def install(lab: Path, python: Path | None = None) -> None:
     """Point the lab environment `lab` at the book's kernel and open Markdown chapters as notebooks."""
     share = lab / "share" / "jupyter"
     _write_json(share / "kernels" / KERNEL_NAME / "kernel.json", kernelspec(python or Path(sys.executable)))
-    overrides = {"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": DEFAULT_VIEWERS}}
+    overrides = {
+        "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": DEFAULT_VIEWERS},
+        # Offline, and no question at start: no news or update checks.
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    }
     _write_json(share / "lab" / "settings" / "overrides.json", overrides)
 
 
