@@ -106,10 +106,10 @@ def config(root: Path, edition: Edition, front_matter: str = "") -> bytes:
 def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes) -> int:
     """Fill `target` with everything the book build needs; returns how many files changed."""
     executed = build / "executed"
-    changed = changes.compare(root, executed)
+    edits = changes.compare(root, executed)  # what changed since the earlier edition
     toc = load_yaml(read_text(root / "_toc.yml", root), "_toc.yml")
     wanted: dict[Path, bytes] = {
-        target / "_config.yml": config(root, edition, changes.latex(changed, edition.date)),
+        target / "_config.yml": config(root, edition, changes.latex(edits, edition.date)),
         target / "_toc.yml": (root / "_toc.yml").read_bytes(),
         target / PRINT_TOC: yaml.safe_dump(print_toc(toc), sort_keys=False, allow_unicode=True).encode(),
         target / "references.bib": (root / "references.bib").read_bytes(),
@@ -131,9 +131,7 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
             wanted[target / bundles.BUNDLE_DIR / f"{page.slug}.zip"] = bundles.bundle(root, build, page.slug, heading)
         else:
             text = read_text(page.path, root)
-            wanted[target / page.path.relative_to(root)] = generated.fill(
-                text, root, executed, edition, changed
-            ).encode()
+            wanted[target / page.path.relative_to(root)] = generated.fill(text, root, executed, edition, edits).encode()
     changed = sum(write_if_changed(path, content) for path, content in wanted.items())
     for path in sorted(target.rglob("*"), reverse=True):
         if "_build" in path.relative_to(target).parts:
