@@ -100,3 +100,13 @@ def test_changes_page_compares_with_the_latest_earlier_edition(minibook: Path) -
     later = changes.compare(root, build / "executed")
     assert later.earlier and later.earlier.tag == "edition-2"
     assert not later.figures and not later.sources_added and not later.pages_added
+
+
+def test_the_pdf_says_what_changed_in_its_front_matter_only(built_pdf: Path) -> None:
+    text = subprocess.run(["pdftotext", "-layout", str(built_pdf), "-"], capture_output=True, text=True).stdout
+    pages = text.split("\f")
+    contents = next(i for i, page in enumerate(pages) if "Contents" in page)
+    front = "\n".join(pages[:contents])
+    assert "What changed in this edition" in front
+    assert "first edition" in front or "previous edition" in front
+    assert text.count("What changed in this edition") == 1  # the web page itself is not printed again
