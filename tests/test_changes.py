@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from carebook.build import build_html, changes, check
@@ -110,3 +111,23 @@ def test_the_pdf_says_what_changed_in_its_front_matter_only(built_pdf: Path) -> 
     assert "What changed in this edition" in front
     assert "first edition" in front or "previous edition" in front
     assert text.count("What changed in this edition") == 1  # the web page itself is not printed again
+
+
+def test_an_unreadable_earlier_edition_fails_with_one_line_naming_the_tag(tmp_path: Path) -> None:
+    from carebook.errors import ConfigInvalid
+
+    root = tmp_path / "book-root"
+    (root / "book").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/index\n")
+    (root / "book" / "index.md").write_text("# Home\n")
+    (root / "data" / "sources.csv").write_text("id,kind\nsrc,report\n")  # no author, title or date
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "first")
+    git(root, "tag", "edition-1")
+    shutil.copy(ROOT / "tests" / "fixtures" / "minibook" / "data" / "sources.csv", root / "data" / "sources.csv")
+    commit(root, "second")
+    with pytest.raises(ConfigInvalid) as failed:
+        changes.compare(root, tmp_path / "executed")
+    assert str(failed.value).startswith("tag edition-1: cannot read the earlier edition's"), str(failed.value)
+    assert "\n" not in str(failed.value)

@@ -19,6 +19,7 @@ import yaml
 from carebook.build import check, downloads
 from carebook.build.edition import _git
 from carebook.build.toc import _files, chapters, pages, title
+from carebook.errors import ConfigInvalid, Place
 from carebook.markup import markdown_text
 
 TAG_PATTERN = "edition-*"
@@ -146,17 +147,24 @@ def compare(root: Path, executed: Path) -> Changes:
             for line in check.record(executed / f"{page.slug}.ipynb")
         ]
     )
-    was = figures(_git(root, "show", f"{earlier.commit}:{check.RECORD.as_posix()}").splitlines())
+    try:  # the earlier edition's files, as committed
+        was = figures(_git(root, "show", f"{earlier.commit}:{check.RECORD.as_posix()}").splitlines())
+        old_sources, old_pages = _old_sources(root, earlier.commit), _old_pages(root, earlier.commit)
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:  # JSONDecodeError is a ValueError
+        raise ConfigInvalid(
+            f"cannot read the earlier edition's record, sources or contents ({type(exc).__name__}: {exc})",
+            Place(file=f"tag {earlier.tag}"),
+            hint="the page 'What changed in this edition' needs them; the last good build is untouched",
+        ) from None
     for key, figure in now.items():
         old = was.get(key)
         if old and (old.text != figure.text or (old.rows is not None and old.rows != figure.rows)):
             changes.figures.append((old, figure))
-    old_sources, new_sources = _old_sources(root, earlier.commit), _sources(root / "data")
+    new_sources = _sources(root / "data")
     changes.sources_added = sorted(new_sources[k] for k in new_sources.keys() - old_sources.keys())
     changes.sources_removed = sorted(old_sources[k] for k in old_sources.keys() - new_sources.keys())
-    old_pages = _old_pages(root, earlier.commit)
     changes.pages_added = [(page.name, changes.titles[page.slug]) for page in book if page.name not in old_pages]
-    changes.pages_removed = [title for name, title in old_pages.items() if name not in {p.name for p in book}]
+    changes.pages_removed = [heading for name, heading in old_pages.items() if name not in {p.name for p in book}]
     return changes
 
 
