@@ -7,7 +7,9 @@ INSTALLED := $(VENV)/.installed
 # The editions besides the web one, from the table of outputs (carebook/build/outputs/__init__.py, TABLE).
 EDITIONS := $(shell $(PYTHON) -I -c "import sys; sys.path.insert(0, '.'); from carebook.build.outputs import TABLE; print(*TABLE[1:])")
 
-.PHONY: book $(EDITIONS) test check lock relock validate bench serve format clean
+.PHONY: book $(EDITIONS) test check lock relock validate bench serve format clean workflows lab
+LAB := .venv-lab
+LAB_INSTALLED := $(LAB)/.installed
 
 ## Python environment: created from the lock file (exact versions, with hashes).
 $(INSTALLED): requirements.lock pyproject.toml
@@ -15,6 +17,17 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
+
+## JupyterLab in its own environment (its packages would slow the chapters' kernel), using the book's kernel.
+$(LAB_INSTALLED): requirements-lab.lock carebook/lab.py $(INSTALLED)
+	@test -x $(LAB)/bin/python || $(PYTHON) -m venv $(LAB)
+	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-lab.lock
+	$(BIN)/python -m carebook.lab $(LAB)
+	@touch $@
+
+## Open the book in JupyterLab: chapters open as notebooks (jupytext), run in the book's kernel, save as MyST.
+lab: $(LAB_INSTALLED)
+	$(LAB)/bin/jupyter lab --allow-root --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. book/index.md
 
 ## Build the HTML book into _build/html (executing only the chapters that changed).
 book: $(INSTALLED)
@@ -27,11 +40,17 @@ $(EDITIONS): $(INSTALLED)
 	$(BIN)/carebook $@
 
 ## Run every check CI runs: lint, data, unit tests, the built book, browser and PDF tests, output record.
-test: $(INSTALLED)
+test: $(INSTALLED) $(LAB_INSTALLED)
 	scripts/system-deps all
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) workflows
 	$(BIN)/pytest
+
+## Check the GitHub workflows: their schema, and zizmor's security audit (offline).
+workflows: $(INSTALLED)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline .github/workflows/
 
 ## Re-execute every chapter and compare its outputs with book/outputs.lock.
 check: $(INSTALLED)
@@ -48,6 +67,7 @@ validate: $(INSTALLED)
 relock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --strip-extras -o requirements.lock requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --strip-extras -o requirements-lab.lock requirements-lab.in
 	$(BIN)/python scripts/write-environment-yml
 
 ## Time our build against stock jupyter-book (writes benchmarks/results.md).

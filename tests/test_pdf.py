@@ -70,7 +70,11 @@ def title_of(path: Path) -> str:
 
 
 def book_pages() -> list:
-    return pages(ROOT)
+    """The pages the PDF prints: the table of contents without the web-only pages (the list of changes is
+    printed as front matter instead)."""
+    from carebook.build.stage import WEB_ONLY_PAGES
+
+    return [page for page in pages(ROOT) if page.name not in WEB_ONLY_PAGES]
 
 
 def figure_directives() -> list[tuple[str, str, str]]:

@@ -18,6 +18,15 @@ HEADER = (
 )
 TEXT_KINDS = ("text/markdown", "text/plain")
 GLUE_PREFIX = "application/papermill.record/"
+PROVENANCE = "application/vnd.carebook.provenance+json"  # carebook.provenance.MIME (not imported: kernel side)
+ROWS_KIND = "rows"  # a figure's rows in words, kept in the record so a later edition can say what changed
+
+
+def rows_in_words(record: dict) -> list[list[str]]:
+    """A figure's rows as readers are told them, [what it states, source as cited]; a count names its table."""
+    if record.get("kind") == "count":
+        return [[f"a count of the rows in the table “{record['count']['label']}”", ""]]
+    return [[row["what"], row["source"]] for row in record.get("rows", [])]
 
 
 def _digest(value: str | list) -> str:
@@ -42,6 +51,8 @@ def _entries(output: dict) -> list[tuple[str, str]]:
         entries.append(
             (label, json.dumps(text, ensure_ascii=False) if plain in TEXT_KINDS and len(text) < 300 else _digest(value))
         )
+        if glue and plain == PROVENANCE and value.get("kind") in ("row", "computed", "count"):
+            entries.append((f"glue {glue} {ROWS_KIND}", json.dumps(rows_in_words(value), ensure_ascii=False)))
     return entries
 
 

@@ -10,6 +10,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from carebook.build import changes
+from carebook.build.changes import Changes
 from carebook.build.edition import Edition
 from carebook.markup import markdown_text
 
@@ -17,6 +19,7 @@ DATA_MARKER = "<!-- carebook:data-tables -->"
 EDITION_MARKER = "<!-- carebook:edition -->"
 CITATION_MARKER = "<!-- carebook:citation -->"
 PARAMETERS_MARKER = "<!-- carebook:parameters -->"
+CHANGES_MARKER = "<!-- carebook:changes -->"  # what changed since the earlier edition (build/changes.py)
 
 
 def _cell(text: object) -> str:
@@ -211,8 +214,10 @@ def parameters(root: Path) -> str:
     return "\n".join(lines)
 
 
-def fill(text: str, root: Path, executed: Path, edition: Edition) -> str:
-    """`text` with each marker replaced by its generated Markdown."""
+def fill(text: str, root: Path, executed: Path, edition: Edition, changed: Changes | None = None) -> str:
+    """`text` with each marker replaced by its generated Markdown (`changed`: what changed in this edition)."""
+    if CHANGES_MARKER in text:
+        text = text.replace(CHANGES_MARKER, changes.markdown(changed or changes.compare(root, executed), edition.date))
     if DATA_MARKER in text:
         text = text.replace(DATA_MARKER, data_tables(root, executed))
     if CITATION_MARKER in text:

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import yaml
 
-from carebook.build import bibexport, downloads, generated
+from carebook.build import bibexport, bundles, changes, downloads, generated
 from carebook.build.edition import Edition
-from carebook.build.toc import pages
+from carebook.build.toc import pages, title
 from carebook.errors import load_yaml, read_text
 
 HIDDEN_TAGS = ("remove-cell", "remove-input", "hide-input", "hide-cell", "show-input")
 VOLATILE_METADATA = ("papermill", "execution")
+PRINT_TOC = "_toc-print.yml"  # the PDF's table of contents: web-only pages left out
+WEB_ONLY_PAGES = ("book/changes",)  # the PDF prints the list of changes in its front matter instead
 CODE_DIR = "_static/code"  # each chapter's source, linked from its page ("How this page was computed")
 
 
@@ -36,6 +38,9 @@ def computed_link(slug: str) -> dict:
         f'<p class="carebook-computed"><a href="../{CODE_DIR}/{slug}.md">How this page was computed</a>: '
         "the chapter's notebook, with the code that reads the book's data tables and computes every figure "
         "and number on this page.</p>\n"
+        f'<p class="carebook-computed"><a href="../{bundles.BUNDLE_DIR}/{slug}.zip" download>Run it yourself</a>: '
+        "this chapter as a Jupyter notebook, with the data it reads, the code it calls and the package versions "
+        "it was built with, in one zip file that runs on its own (its README says how).</p>\n"
         "```"
     )
     return {"cell_type": "markdown", "id": "carebook-computed", "metadata": {}, "source": text}
@@ -61,10 +66,33 @@ def reader_notebook(executed: Path, slug: str = "") -> bytes:
     return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def config(root: Path, edition: Edition) -> bytes:
-    """The root _config.yml with the edition (commit and date) filled in."""
+def print_toc(toc: dict) -> dict:
+    """The table of contents without the web-only pages."""
+
+    def keep(entries: list) -> list:
+        kept = []
+        for entry in entries:
+            if entry.get("file", "").removesuffix(".md") in WEB_ONLY_PAGES:
+                continue
+            kept.append(
+                {
+                    key: keep(value) if key in ("parts", "chapters", "sections") else value
+                    for key, value in entry.items()
+                }
+            )
+        return kept
+
+    return {key: keep(value) if key in ("parts", "chapters") else value for key, value in toc.items()}
+
+
+def config(root: Path, edition: Edition, front_matter: str = "") -> bytes:
+    """The root _config.yml with the edition (commit and date) filled in, and `front_matter` (LaTeX) put
+    before the PDF's contents."""
     conf = load_yaml(read_text(root / "_config.yml", root), "_config.yml") or {}
     sphinx = conf.setdefault("sphinx", {}).setdefault("config", {})
+    if front_matter:
+        elements = sphinx.setdefault("latex_elements", {})
+        elements["tableofcontents"] = front_matter + elements.get("tableofcontents", r"\sphinxtableofcontents")
     sphinx["release"] = edition.label
     sphinx["version"] = edition.date
     sphinx["today"] = edition.date
@@ -76,9 +104,13 @@ def config(root: Path, edition: Edition) -> bytes:
 
 def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes) -> int:
     """Fill `target` with everything the book build needs; returns how many files changed."""
+    executed = build / "executed"
+    edits = changes.compare(root, executed)  # what changed since the earlier edition
+    toc = load_yaml(read_text(root / "_toc.yml", root), "_toc.yml")
     wanted: dict[Path, bytes] = {
-        target / "_config.yml": config(root, edition),
+        target / "_config.yml": config(root, edition, changes.latex(edits, edition.date)),
         target / "_toc.yml": (root / "_toc.yml").read_bytes(),
+        target / PRINT_TOC: yaml.safe_dump(print_toc(toc), sort_keys=False, allow_unicode=True).encode(),
         target / "references.bib": (root / "references.bib").read_bytes(),
         target / "_static" / "vega-bundle.js": vega_bundle,
     }
@@ -94,14 +126,15 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         wanted[target / "CITATION.cff"] = (root / "CITATION.cff").read_bytes()
     for path, content in bibexport.downloads(root / "references.bib").items():  # .bib, .ris, CSL JSON
         wanted[target / path] = content
-    executed = build / "executed"
     for page in pages(root):
         if page.is_notebook:
             wanted[target / f"{page.name}.ipynb"] = reader_notebook(executed / f"{page.slug}.ipynb", page.slug)
             wanted[target / CODE_DIR / f"{page.slug}.md"] = page.path.read_bytes()
+            heading = title(read_text(page.path, root))
+            wanted[target / bundles.BUNDLE_DIR / f"{page.slug}.zip"] = bundles.bundle(root, build, page.slug, heading)
         else:
             text = read_text(page.path, root)
-            wanted[target / page.path.relative_to(root)] = generated.fill(text, root, executed, edition).encode()
+            wanted[target / page.path.relative_to(root)] = generated.fill(text, root, executed, edition, edits).encode()
     changed = sum(write_if_changed(path, content) for path, content in wanted.items())
     for path in sorted(target.rglob("*"), reverse=True):
         if "_build" in path.relative_to(target).parts:

@@ -154,7 +154,7 @@ class Step:
 # What a chapter's kernel imports (its API) and the runner that executes it: an edit to any module they reach
 # re-runs the chapters (to cli.py or sphinxext/html.py: none). The CAREBOOK_* settings change what passes.
 # The kernel's API is carebook's top level, less the thin layers on top that no chapter imports.
-NOT_KERNEL = ("cli.py", "serve.py", "scaffold.py")
+NOT_KERNEL = ("cli.py", "serve.py", "scaffold.py", "lab.py")
 KERNEL_ENTRIES = tuple(sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in NOT_KERNEL))
 RUNNER_ENTRIES = ("reads.py", "build/run.py", "build/job.py", "build/executors.py")
 CHAPTER = Step(

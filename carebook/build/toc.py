@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,12 @@ class Page:
             return True
         head = read_text(self.path, self.path.parents[len(Path(self.name).parts) - 1])[:2000]
         return head.startswith("---") and "kernelspec:" in head.split("\n---", 1)[0]
+
+
+def title(text: str) -> str:
+    """A page's title: its first level-one heading ('' if it has none)."""
+    found = re.search(r"^# (.+)$", text, re.M)
+    return found.group(1).strip() if found else ""
 
 
 def _files(entries: list[dict]) -> list[str]:

@@ -12,7 +12,9 @@ from pathlib import Path
 from carebook._compat import mystnb_stylesheet
 
 # A link to a file only the web edition has (a CSV download, a chapter's source): its text stays.
-WEB_ONLY_LINK = re.compile(r'<a\b[^>]*\bhref="[^"]*_static/(?:data|code)/[^"]*"[^>]*>(.*?)</a>', re.S)
+WEB_ONLY_LINK = re.compile(r'<a\b[^>]*\bhref="[^"]*_static/(?:data|code|bundles)/[^"]*"[^>]*>(.*?)</a>', re.S)
+# A chapter's closing notes on its source and its run-it-yourself zip: the web edition's files, not the e-book's.
+WEB_ONLY_NOTE = re.compile(r'<p class="carebook-computed">.*?</p>\s*', re.S)
 # Inline SVG icons (sphinx-design's decorative octicons, hidden from screen readers): an e-book shows none.
 ICON = re.compile(r"<svg\b.*?</svg>", re.S)
 # Scripts in the body (sphinx-thebe's configuration for live code on the web): an e-book runs none.
@@ -20,8 +22,8 @@ SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
 
 def xhtml_body(body: str) -> str:
-    """The page body with web-only links reduced to their text, and no inline icons or scripts."""
-    return SCRIPT.sub("", ICON.sub("", WEB_ONLY_LINK.sub(r"\1", body)))
+    """The page body without the web-only notes, web-only links reduced to their text, no inline icons or scripts."""
+    return SCRIPT.sub("", ICON.sub("", WEB_ONLY_LINK.sub(r"\1", WEB_ONLY_NOTE.sub("", body))))
 
 
 def _page_context(app, pagename: str, templatename: str, context: dict, doctree) -> None:

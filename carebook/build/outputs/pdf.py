@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from carebook.build import reproducible, sphinx
+from carebook.build import reproducible, sphinx, stage
 from carebook.build.outputs import Output
 from carebook.build.publish import publish_file
 from carebook.errors import SphinxFailed
@@ -100,7 +100,11 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     latex_dir = work / "latex"
     for stale in latex_dir.glob(f"{PDF_NAME}.*"):  # a .tex or .aux left by a failed run breaks latexmk
         stale.unlink()
-    overrides = {**sphinx.OUTPUTS_ONLY, **latex.latex_overrides(target)}
+    overrides = {
+        **sphinx.OUTPUTS_ONLY,
+        "external_toc_path": str(target / stage.PRINT_TOC),  # web-only pages left out
+        **latex.latex_overrides(target),
+    }
     sphinx.build(target, latex_dir, work / "doctrees-latex", root, "latex", overrides)
     return latex_to_pdf(latex_dir, PDF_NAME, reproducible.edition_epoch(target))
 
