@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import os
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from carebook import _compat
 from carebook.build import edition, progress, run, stage, validate
+from carebook.build.atomic import write_atomic
 from carebook.build.outputs import outputs, render
 from carebook.build.report import Report, Timer
 
@@ -35,21 +37,33 @@ def lock(build_dir: Path):
 
 
 def vega_bundle(build: Path) -> bytes:
-    """vega, vega-lite and vega-embed in one script, from the pinned vl-convert, matching Altair's Vega-Lite."""
+    """vega, vega-lite and vega-embed in one script, from the pinned vl-convert, matching Altair's Vega-Lite.
+
+    Cached in `_build/cache/<version>.js`, written atomically, with the hash of its body in its first line: a
+    file that fails the check (torn by a kill, edited) is made again, never published.
+    """
     import altair as alt
     import vl_convert
 
     vl_version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     version = f"vega-{vl_convert.get_vega_version()}-lite-{vl_version}-embed-{vl_convert.get_vega_embed_version()}"
     cached = build / "cache" / f"{version}.js"
-    if not cached.exists():
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        bundle = vl_convert.javascript_bundle(vl_version=vl_version)
-        # The closure keeps the bundle's globals (such as `_`) from clashing with Sphinx's own scripts.
-        cached.write_text(
-            f"/* {version}, bundled by vl-convert */\n(function(){{\n{bundle}\n}})();\n", encoding="utf-8"
-        )
-    return cached.read_bytes()
+    found = cached.read_bytes() if cached.exists() else b""
+    if _bundle_intact(found):
+        return found
+    bundle = vl_convert.javascript_bundle(vl_version=vl_version)
+    # The closure keeps the bundle's globals (such as `_`) from clashing with Sphinx's own scripts.
+    body = f"(function(){{\n{bundle}\n}})();\n".encode()
+    content = f"/* {version}, bundled by vl-convert, sha256 {hashlib.sha256(body).hexdigest()} */\n".encode() + body
+    write_atomic(cached, content)
+    return content
+
+
+def _bundle_intact(content: bytes) -> bool:
+    """True when the cached bundle's body has the hash its first line records."""
+    first, _, body = content.partition(b"\n")
+    recorded = first.rsplit(b"sha256 ", 1)[-1].split(b" ", 1)[0] if b"sha256 " in first else b""
+    return bool(recorded) and hashlib.sha256(body).hexdigest().encode() == recorded
 
 
 class _BackgroundBundle:

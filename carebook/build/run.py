@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carebook.build import cache, progress
+from carebook.build.atomic import write_atomic
 from carebook.build.chapter import (
     CELL_TIMEOUT,
     INJECTED,
@@ -121,8 +122,7 @@ def longest_first(items: list[Planned], build: Path) -> list[Planned]:
 def write_if_changed(path: Path, text: str) -> None:
     """Write `text` to `path` unless it holds it already."""
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
 
 
 def reuse(item: Planned, build: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from carebook.build import downloads, generated
+from carebook.build.atomic import write_atomic
 from carebook.build.edition import Edition
 from carebook.build.toc import pages
 from carebook.errors import load_yaml, read_text
@@ -25,8 +26,7 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     """Write `content` to `path` unless it already holds it; True if written."""
     if path.exists() and path.read_bytes() == content:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    write_atomic(path, content)
     return True
 
 

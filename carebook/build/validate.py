@@ -9,6 +9,8 @@ import os
 import re
 from pathlib import Path
 
+from carebook.build.atomic import write_atomic
+
 FORMULA_STARTS = ("=", "+", "-", "@")
 BOM = b"\xef\xbb\xbf"
 HEADER_ROW = 1
@@ -321,6 +323,5 @@ def validate(data_dir: Path, memo: Path | None = None) -> list[str]:
         return []
     found = problems(data_dir)
     if memo and not found:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        memo.write_text(stamp, encoding="utf-8")
+        write_atomic(memo, stamp)
     return found

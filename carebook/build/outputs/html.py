@@ -8,6 +8,7 @@ from pathlib import Path
 
 from carebook import _compat
 from carebook.build import cache, sphinx
+from carebook.build.atomic import write_atomic
 from carebook.build.outputs import Output
 from carebook.build.publish import publish
 
@@ -82,9 +83,8 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     else:
         with _compat.incremental_html(work / "html", reread):
             sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
-    (build / "cache").mkdir(parents=True, exist_ok=True)
     record = {"code": code(), "files": staged_pages(target)}
-    (build / "cache" / PAGES_RECORD).write_text(json.dumps(record, indent=0), encoding="utf-8")
+    write_atomic(build / "cache" / PAGES_RECORD, json.dumps(record, indent=0))
     return work / "html"
 
 
