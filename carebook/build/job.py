@@ -40,7 +40,7 @@ _worker = threading.local()  # per worker thread: at most one spare kernel
 def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
     """The kernel's environment, given explicitly: where to note reads, the data and the root on the path."""
     from carebook.data import DATA_ENV
-    from carebook.reads import DEPS_ENV, ROOT_ENV
+    from carebook.reads import DEPS_ENV, ROOT_ENV, SCRATCH_ENV
 
     env = dict(os.environ)
     env.update(
@@ -48,6 +48,8 @@ def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
             DEPS_ENV: str(folder / "reads.tsv"),
             ROOT_ENV: job.root,
             DATA_ENV: job.data_dir,
+            SCRATCH_ENV: str(folder / "scratch"),  # the one folder the chapter may write in (carebook/reads.py)
+            "TMPDIR": str(folder / "scratch"),
             "PYTHONPATH": os.pathsep.join(filter(None, [job.root, os.environ.get("PYTHONPATH")])),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
@@ -60,6 +62,7 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
     from jupyter_core.utils import run_sync
 
     folder = tempfile.TemporaryDirectory(prefix=f"carebook-{job.slug}-")
+    (Path(folder.name) / "scratch").mkdir()
     manager = _compat.kernel_manager_class()(kernel_name="python3")
     with open(Path(folder.name) / "kernel.log", "w", encoding="utf-8") as log:
         run_sync(manager.start_kernel)(
