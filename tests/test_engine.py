@@ -180,6 +180,26 @@ def test_a_failing_cell_under_dask_names_chapter_cell_and_line(minibook: Path):
 # Chapters that do not run clean (stderr, warnings, sys.exit, output, timeout, dead kernel): tests/corpus/cell-*.
 
 
+TABLES = """
+```{list-table} The first table.
+:name: tbl-first
+
+* - one
+```
+
+```{list-table} The second table.
+:name: tbl-second
+
+* - two
+```
+
+(sec-more)=
+## More on alpha
+
+A last paragraph.
+"""
+
+
 def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
     build(minibook)
     edits = {
@@ -195,6 +215,18 @@ def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
         ),
         "edit prose": lambda: (minibook / "book" / "alpha.md").write_text(
             (minibook / "book" / "alpha.md").read_text().replace("The total is", "A new sentence. The total is")
+        ),
+        "cross-page references": lambda: (
+            (minibook / "book" / "alpha.md").write_text((minibook / "book" / "alpha.md").read_text() + TABLES),
+            (minibook / "book" / "beta.md").write_text(
+                (minibook / "book" / "beta.md").read_text() + "\nSee {numref}`tbl-second` and {ref}`sec-more`.\n"
+            ),
+        ),
+        "a table removed (the next is renumbered)": lambda: (minibook / "book" / "alpha.md").write_text(
+            (minibook / "book" / "alpha.md").read_text().replace(TABLES.split("```\n\n")[0] + "```\n", "")
+        ),
+        "a heading renamed": lambda: (minibook / "book" / "alpha.md").write_text(
+            (minibook / "book" / "alpha.md").read_text().replace("## More on alpha", "## Further on alpha")
         ),
         "edit a CSV": lambda: (minibook / "data" / "alpha.csv").write_text(
             (minibook / "data" / "alpha.csv").read_text().replace(",4,", ",5,")
@@ -219,7 +251,10 @@ def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
         assert sorted(incremental) == sorted(fresh), f"{name}: pages differ"
         differing = [path for path in fresh if incremental[path] != fresh[path]]
         assert not differing, f"{name}: files differ from a clean build: {differing}"
+        if name == "a heading renamed":
+            seen_in_beta = page_text(minibook / "_build" / "html" / "book" / "beta.html")
     assert "zebra" in (minibook / "_build" / "html" / "searchindex.js").read_text()
+    assert "Further on alpha" in seen_in_beta and "Table 1" in seen_in_beta
 
 
 def test_an_external_dask_scheduler_gives_the_same_site(minibook: Path, tmp_path: Path):

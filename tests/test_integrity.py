@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from conftest import carebook, need
+from test_build import page_text
+
 from carebook.build import vega_bundle
 from carebook.build.atomic import write_atomic
 
@@ -25,3 +28,20 @@ def test_write_atomic_leaves_no_temporary_file_and_replaces_whole(tmp_path: Path
     write_atomic(target, b"new")
     assert target.read_bytes() == b"new"
     assert [p.name for p in target.parent.iterdir()] == ["x.json"]
+
+
+def test_a_prose_edit_after_the_clock_ran_fast_reaches_the_page(minibook: Path):
+    """Sphinx compares modification times; the build compares contents, so a clock corrected backwards (an edit
+    built while it ran two hours fast, then another after) still gives the new sentence."""
+    need("faketime")
+    library = next(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+    chapter = minibook / "book" / "alpha.md"
+    assert carebook("build", cwd=minibook).returncode == 0
+    chapter.write_text(chapter.read_text().replace("The total is", "A fast-clock sentence. The total is"))
+    fast = {"LD_PRELOAD": str(library), "FAKETIME": "+2h", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    done = carebook("build", cwd=minibook, env=fast)
+    assert done.returncode == 0, done.stderr
+    chapter.write_text(chapter.read_text().replace("A fast-clock sentence.", "A corrected-clock sentence."))
+    done = carebook("build", cwd=minibook)
+    assert done.returncode == 0, done.stderr
+    assert "A corrected-clock sentence." in page_text(minibook / "_build" / "html" / "book" / "alpha.html")
