@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -45,3 +47,15 @@ def test_a_prose_edit_after_the_clock_ran_fast_reaches_the_page(minibook: Path):
     done = carebook("build", cwd=minibook)
     assert done.returncode == 0, done.stderr
     assert "A corrected-clock sentence." in page_text(minibook / "_build" / "html" / "book" / "alpha.html")
+
+
+def test_a_description_in_the_data_package_is_shown_as_text_not_markup(minibook: Path):
+    from carebook.build.generated import data_tables
+
+    descriptor = minibook / "data" / "datapackage.json"
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    package["resources"][1]["description"] = "Totals <img src=x onerror=alert(1)> *here*."
+    descriptor.write_text(json.dumps(package), encoding="utf-8")
+    markdown = data_tables(minibook)
+    assert not re.search(r"(?<!\\)<img|(?<!\\)\*here", markdown)
+    assert r"\<img src\=x onerror\=alert\(1\)\> \*here\*." in markdown

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from carebook import _compat
-from carebook.build import edition, progress, run, stage, validate
+from carebook.build import edition, metadata, progress, run, stage, validate
 from carebook.build.atomic import write_atomic
 from carebook.build.outputs import outputs, render
 from carebook.build.report import Report, Timer
@@ -147,6 +147,7 @@ def prepare(
     try:
         with Timer(report, "validate"):
             problems = validate.validate(root / "data", memo=None if force else build / "cache" / "validate.stamp")
+            problems += metadata.problems(root)
         if problems:
             raise DataInvalid("\n".join(problems))
         with Timer(report, "execute"):

@@ -130,7 +130,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             f"({res['name']}-table)=",
             f"## `{res['path']}`",
             "",
-            res.get("description", ""),
+            markdown_text(res.get("description", "")),  # shown as written, never as markup
             "",
             "````{only} html",
             f'<a href="../_static/data/{res["path"]}" download>Download {res["path"]}</a> '
