@@ -41,11 +41,21 @@ def test_a_data_symlink_to_a_file_outside_the_book_is_refused(minibook: Path, tm
     os.symlink(outside, minibook / "data" / "beta.csv")
     done = carebook("build", cwd=minibook)
     assert done.returncode == 1
-    assert (
-        f"chapter 'beta', code cell 2: OutsideBoundary: a chapter may read only files under the book's root: {outside}"
-        in done.stderr
-    )
+    assert "data/datapackage.json:6: resources[beta].path: beta.csv leads outside the data folder" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_only_the_files_the_data_package_lists_are_published(minibook: Path, tmp_path: Path):
+    data = minibook / "data"
+    (data / ".env").write_text("TOKEN=secret\n")
+    (data / "alpha.csv.bak").write_bytes((data / "alpha.csv").read_bytes())
+    (data / ".~lock.alpha.csv#").write_text("editor,lock\n")
+    (tmp_path / "host").write_text("outside\n")
+    os.symlink(tmp_path / "host", data / "hostname")
+    assert carebook("build", cwd=minibook).returncode == 0
+    published = minibook / "_build" / "html" / "_static" / "data"
+    listed = ["alpha.csv", "beta.csv", "datapackage.json", "schemas/sources.json", "schemas/values.json", "sources.csv"]
+    assert sorted(str(p.relative_to(published)) for p in published.rglob("*") if p.is_file()) == listed
 
 
 def test_a_folder_allowed_outside_the_root_is_recorded(minibook: Path, tmp_path: Path):

@@ -139,7 +139,14 @@ def package_problems(path: Path, name: str = "data/datapackage.json") -> list[st
             why = bad_address(value)
             if why:
                 found.append(f"{where}: {why} {value[:60]!r}")
+        if key in ("path", "schema") and not SCHEME.match(value) and outside(path.parent, value):
+            found.append(f"{where}: {value} leads outside the data folder (a link?): put the file itself there")
     return found
+
+
+def outside(folder: Path, name: str) -> bool:
+    """True when `name`, in `folder`, resolves (links followed) to a place outside `folder`."""
+    return not (folder / name).resolve().is_relative_to(folder.resolve())
 
 
 def title_problems(root: Path) -> list[str]:

@@ -87,7 +87,7 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         if path.is_file():
             wanted[target / path.relative_to(root)] = path.read_bytes()
     cited = downloads.labels(root / "data")
-    for path in sorted((root / "data").rglob("*")):
+    for path in downloads.listed(root / "data"):
         if path.is_file():
             content = downloads.reader_csv(path, cited) if path.suffix == ".csv" else path.read_bytes()
             wanted[target / "_static" / "data" / path.relative_to(root / "data")] = content
