@@ -251,6 +251,8 @@ def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
         assert sorted(incremental) == sorted(fresh), f"{name}: pages differ"
         differing = [path for path in fresh if incremental[path] != fresh[path]]
         assert not differing, f"{name}: files differ from a clean build: {differing}"
+        if name == "remove a chapter":
+            assert not (minibook / "_build" / "executed" / "beta.ipynb").exists()
         if name == "a heading renamed":
             seen_in_beta = page_text(minibook / "_build" / "html" / "book" / "beta.html")
     assert "zebra" in (minibook / "_build" / "html" / "searchindex.js").read_text()

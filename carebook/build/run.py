@@ -156,6 +156,7 @@ def run_chapters(
     from carebook.build import executors
 
     to_run, cached = plan(root, build, parameters or {}, force)
+    forget_removed(build, {item.page.slug for item in [*to_run, *cached]})
     outcomes = []
     for item in cached:
         reuse(item, build)
@@ -180,6 +181,13 @@ def run_chapters(
         failed.outcomes = outcomes
         raise failed
     return outcomes
+
+
+def forget_removed(build: Path, slugs: set[str]) -> None:
+    """Delete the executed notebooks of chapters no longer in the book: the About page lists what is there."""
+    for path in (build / "executed").glob("*.ipynb"):
+        if path.stem not in slugs:
+            path.unlink()
 
 
 def record(root: Path, build: Path, item: Planned, result: ChapterResult) -> Outcome:
