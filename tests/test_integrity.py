@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -59,3 +60,18 @@ def test_a_description_in_the_data_package_is_shown_as_text_not_markup(minibook:
     markdown = data_tables(minibook)
     assert not re.search(r"(?<!\\)<img|(?<!\\)\*here", markdown)
     assert r"\<img src\=x onerror\=alert\(1\)\> \*here\*." in markdown
+
+
+def test_an_edition_without_git_says_unversioned_and_is_dated_by_its_sources(tmp_path: Path, monkeypatch):
+    from carebook.build.edition import edition
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    (tmp_path / "book").mkdir()
+    for name in ("_config.yml", "_toc.yml", "book/index.md"):
+        (tmp_path / name).write_text("x\n")
+    os.utime(tmp_path / "book" / "index.md", (1_763_000_000, 1_763_000_000))  # 2025-11-13, as an archive keeps it
+    os.utime(tmp_path / "_config.yml", (1_700_000_000, 1_700_000_000))
+    os.utime(tmp_path / "_toc.yml", (1_700_000_000, 1_700_000_000))
+    found = edition(tmp_path)
+    assert (found.commit, found.date) == ("unversioned", "2025-11-13")
+    assert found.label == "2025-11-13, unversioned"
