@@ -6,6 +6,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import carebook, need
@@ -75,3 +77,25 @@ def test_an_edition_without_git_says_unversioned_and_is_dated_by_its_sources(tmp
     found = edition(tmp_path)
     assert (found.commit, found.date) == ("unversioned", "2025-11-13")
     assert found.label == "2025-11-13, unversioned"
+
+
+TEMPORAL_PNG = """
+import hashlib, vl_convert
+spec = {"data": {"values": [{"d": "2015-04-01", "v": 1}, {"d": "2016-01-01", "v": 2}]}, "mark": "point",
+        "encoding": {"x": {"field": "d", "type": "temporal"}, "y": {"field": "v", "type": "quantitative"}}}
+print(hashlib.sha256(vl_convert.vegalite_to_png(spec)).hexdigest())
+"""
+
+
+def test_print_images_do_not_depend_on_the_builders_time_zone(tmp_path: Path, monkeypatch):
+    from carebook.build.chapter import ChapterJob
+    from carebook.build.job import _kernel_env
+
+    job = ChapterJob("x", "book/x.md", "", {}, str(tmp_path), str(tmp_path / "data"))
+    drawn = {}
+    for zone in ("UTC", "Pacific/Kiritimati"):
+        monkeypatch.setenv("TZ", zone)
+        env = _kernel_env(job, tmp_path)
+        done = subprocess.run([sys.executable, "-c", TEMPORAL_PNG], env=env, capture_output=True, text=True, check=True)
+        drawn[zone] = done.stdout
+    assert drawn["UTC"] == drawn["Pacific/Kiritimati"]
