@@ -99,3 +99,14 @@ def test_print_images_do_not_depend_on_the_builders_time_zone(tmp_path: Path, mo
         done = subprocess.run([sys.executable, "-c", TEMPORAL_PNG], env=env, capture_output=True, text=True, check=True)
         drawn[zone] = done.stdout
     assert drawn["UTC"] == drawn["Pacific/Kiritimati"]
+
+
+def test_the_data_page_lists_the_first_rows_of_a_large_table_and_says_so(minibook: Path):
+    from carebook.build.generated import LISTED_ROWS, data_tables
+
+    head = "id,date,value,note,source_id,locator\n"
+    rows = "".join(f"a-{i},2015-04-01,{i},,src,para {i}\n" for i in range(1, LISTED_ROWS + 101))
+    (minibook / "data" / "alpha.csv").write_text(head + rows, encoding="utf-8")
+    markdown = data_tables(minibook)
+    assert markdown.count('id="alpha-a-') == LISTED_ROWS
+    assert f"The table has {LISTED_ROWS + 100:,} rows: the first {LISTED_ROWS:,}" in markdown

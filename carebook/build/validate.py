@@ -9,6 +9,7 @@ import os
 import re
 from pathlib import Path
 
+from carebook.build import limits
 from carebook.build.atomic import write_atomic
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -264,7 +265,7 @@ def problems(data_dir: Path) -> list[str]:
                 where = f"{getattr(exc, 'lineno', 1)}:{getattr(exc, 'colno', 1)}"
                 return [f"{_relative(data_dir / schema)}:{where}: not valid JSON: {getattr(exc, 'msg', exc)}"]
         path = data_dir / res.get("path", "")
-        problem = _encoding_problem(path) if path.is_file() else None
+        problem = (_encoding_problem(path) or limits.size_problem(path)) if path.is_file() else None
         if problem:
             lines.append(f"{_relative(path)}:{problem}")
             unreadable.add(res.get("name"))
@@ -318,7 +319,7 @@ def fingerprint(data_dir: Path) -> str:
 
 def validate(data_dir: Path, memo: Path | None = None) -> list[str]:
     """Problems in `data_dir`; with `memo`, an unchanged folder that passed before is not read again."""
-    stamp = fingerprint(data_dir)
+    stamp = fingerprint(data_dir) + limits.signature()
     if memo and memo.exists() and memo.read_text(encoding="utf-8") == stamp:
         return []
     found = problems(data_dir)
