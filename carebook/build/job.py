@@ -64,7 +64,11 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
 
     folder = tempfile.TemporaryDirectory(prefix=f"carebook-{job.slug}-")
     (Path(folder.name) / "scratch").mkdir()
-    manager = _compat.kernel_manager_class()(kernel_name="python3")
+    # Unix sockets in the kernel's own folder, not TCP ports: two kernels starting at once can never pick the
+    # same port (jupyter_client finds free ports, then the kernel binds them later: a race under load).
+    manager = _compat.kernel_manager_class()(
+        kernel_name="python3", transport="ipc", ip=str(Path(folder.name) / "kernel")
+    )
     with open(Path(folder.name) / "kernel.log", "w", encoding="utf-8") as log:
         run_sync(manager.start_kernel)(
             extra_arguments=[
