@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carebook.build import progress, run
+from carebook.build.atomic import write_atomic
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Report:
         """Write _build/report.json (after every build, good or failed)."""
         path = build / "report.json"
         with contextlib.suppress(OSError):  # an unwritable build folder is reported by the build itself
-            path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+            write_atomic(path, json.dumps(self.to_json(), indent=1) + "\n")
         return path
 
 
