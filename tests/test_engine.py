@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,19 +126,34 @@ def test_reads_are_recorded_even_around_data_load(minibook: Path):
     assert statuses(minibook) == {"alpha": "executed", "beta": "executed"}, "a schema edit re-runs its readers"
 
 
-def test_a_file_saved_during_the_run_is_not_cached(minibook: Path):
+def test_a_file_saved_during_the_run_is_not_cached(minibook: Path, tmp_path: Path):
+    """An author saves a table while the chapter that read it still runs (a chapter itself may not write it)."""
     add_cell(
         minibook / "book" / "beta.md",
-        'table_path = "../data/beta.csv"\n'
-        "with open(table_path, encoding='utf-8') as f:\n"
-        "    text = f.read()\n"
-        'if "b-9" not in text:\n'
-        "    with open(table_path, 'a', encoding='utf-8') as f:\n"
-        "        f.write('b-9,2020-04-01,1,x,src,para 9\\n')",
+        "import pathlib, tempfile, time\n"
+        'table = pathlib.Path("../data/beta.csv")\n'
+        "seen = table.read_text(encoding='utf-8')\n"
+        'pathlib.Path(tempfile.gettempdir(), "read-done").write_text("")  # its scratch folder\n'
+        "deadline = time.monotonic() + 300\n"
+        'while "b-9" not in seen and time.monotonic() < deadline:\n'
+        "    time.sleep(0.2)\n"
+        "    seen = table.read_text(encoding='utf-8')",
     )
-    done = carebook("build", cwd=minibook)
-    assert done.returncode == 0, done.stderr
-    assert "not cached: data/beta.csv changed while it ran" in done.stdout
+    running = subprocess.Popen(
+        [sys.executable, "-m", "carebook.cli", "build"],
+        cwd=minibook,
+        env={**os.environ, **EPOCH, "TMPDIR": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while not list(tmp_path.glob("carebook-beta-*/scratch/read-done")) and running.poll() is None:
+        time.sleep(0.2)
+    with (minibook / "data" / "beta.csv").open("a", encoding="utf-8") as table:
+        table.write("b-9,2020-04-01,1,x,src,para 9\n")  # the author saves the table
+    stdout, stderr = running.communicate(timeout=600)
+    assert running.returncode == 0, stderr
+    assert "not cached: data/beta.csv changed while it ran" in stdout
     build(minibook)
     assert statuses(minibook)["beta"] == "executed", "a chapter whose input changed mid-run runs again"
     build(minibook)

@@ -21,6 +21,7 @@ from pathlib import Path
 from carebook import _compat
 from carebook.build.chapter import ChapterJob, ChapterResult, line_in_cell, place, read_chapter, reporter, versions
 
+IPC_PATH_MAX = 96  # a kernel's socket is named <folder>/kernel-<n>: Unix socket paths end at 108 bytes
 SLOW_CELL = 30  # seconds after which the build says which cell is still running
 ERROR_BANNER = "papermill-error-cell-tag"
 
@@ -65,10 +66,11 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
     folder = tempfile.TemporaryDirectory(prefix=f"carebook-{job.slug}-")
     (Path(folder.name) / "scratch").mkdir()
     # Unix sockets in the kernel's own folder, not TCP ports: two kernels starting at once can never pick the
-    # same port (jupyter_client finds free ports, then the kernel binds them later: a race under load).
-    manager = _compat.kernel_manager_class()(
-        kernel_name="python3", transport="ipc", ip=str(Path(folder.name) / "kernel")
-    )
+    # same port (jupyter_client finds free ports, then the kernel binds them later: a race under load). A socket's
+    # path must stay under the system's limit (108 bytes); a very long TMPDIR falls back to TCP.
+    sockets = str(Path(folder.name) / "kernel")
+    transport = {"transport": "ipc", "ip": sockets} if len(sockets) < IPC_PATH_MAX else {}
+    manager = _compat.kernel_manager_class()(kernel_name="python3", **transport)
     with open(Path(folder.name) / "kernel.log", "w", encoding="utf-8") as log:
         run_sync(manager.start_kernel)(
             extra_arguments=[
