@@ -24,10 +24,9 @@ def find_root(start: Path) -> Path:
 def parse_parameters(items: list[str], root: Path) -> dict[str, dict]:
     """`-p history first_year=1990` pairs into {'history': {'first_year': 1990}} (values parsed as YAML).
 
-    An unknown chapter or parameter is refused, listing the valid ones.
+    An unknown chapter or parameter is refused, listing the valid ones; a value of the wrong type or outside the
+    parameter's declared choices is refused, naming the argument.
     """
-    import yaml
-
     from carebook.build.params import chapter_parameters
     from carebook.errors import UsageError
 
@@ -44,7 +43,7 @@ def parse_parameters(items: list[str], root: Path) -> dict[str, dict]:
         if name not in known[chapter]:
             valid = ", ".join(known[chapter]) or "none: it has no cell tagged `parameters`"
             raise UsageError(f"-p: chapter {chapter!r} has no parameter {name!r} (its parameters: {valid})")
-        found.setdefault(chapter, {})[name] = yaml.safe_load(value)
+        found.setdefault(chapter, {})[name] = known[chapter][name].check(chapter, value)
     return found
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -129,19 +133,34 @@ def test_reads_are_recorded_even_around_data_load(minibook: Path):
     assert statuses(minibook) == {"alpha": "executed", "beta": "executed"}, "a schema edit re-runs its readers"
 
 
-def test_a_file_saved_during_the_run_is_not_cached(minibook: Path):
+def test_a_file_saved_during_the_run_is_not_cached(minibook: Path, tmp_path: Path):
+    """An author saves a table while the chapter that read it still runs (a chapter itself may not write it)."""
     add_cell(
         minibook / "book" / "beta.md",
-        'table_path = "../data/beta.csv"\n'
-        "with open(table_path, encoding='utf-8') as f:\n"
-        "    text = f.read()\n"
-        'if "b-9" not in text:\n'
-        "    with open(table_path, 'a', encoding='utf-8') as f:\n"
-        "        f.write('b-9,2020-04-01,1,x,src,para 9\\n')",
+        "import pathlib, tempfile, time\n"
+        'table = pathlib.Path("../data/beta.csv")\n'
+        "seen = table.read_text(encoding='utf-8')\n"
+        'pathlib.Path(tempfile.gettempdir(), "read-done").write_text("")  # its scratch folder\n'
+        "deadline = time.monotonic() + 300\n"
+        'while "b-9" not in seen and time.monotonic() < deadline:\n'
+        "    time.sleep(0.2)\n"
+        "    seen = table.read_text(encoding='utf-8')",
     )
-    done = carebook("build", cwd=minibook)
-    assert done.returncode == 0, done.stderr
-    assert "not cached: data/beta.csv changed while it ran" in done.stdout
+    running = subprocess.Popen(
+        [sys.executable, "-m", "carebook.cli", "build"],
+        cwd=minibook,
+        env={**os.environ, **EPOCH, "TMPDIR": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while not list(tmp_path.glob("carebook-beta-*/scratch/read-done")) and running.poll() is None:
+        time.sleep(0.2)
+    with (minibook / "data" / "beta.csv").open("a", encoding="utf-8") as table:
+        table.write("b-9,2020-04-01,1,x,src,para 9\n")  # the author saves the table
+    stdout, stderr = running.communicate(timeout=600)
+    assert running.returncode == 0, stderr
+    assert "not cached: data/beta.csv changed while it ran" in stdout
     build(minibook)
     assert statuses(minibook)["beta"] == "executed", "a chapter whose input changed mid-run runs again"
     build(minibook)
@@ -187,6 +206,26 @@ def test_a_failing_cell_under_dask_names_chapter_cell_and_line(minibook: Path):
 # Chapters that do not run clean (stderr, warnings, sys.exit, output, timeout, dead kernel): tests/corpus/cell-*.
 
 
+TABLES = """
+```{list-table} The first table.
+:name: tbl-first
+
+* - one
+```
+
+```{list-table} The second table.
+:name: tbl-second
+
+* - two
+```
+
+(sec-more)=
+## More on alpha
+
+A last paragraph.
+"""
+
+
 def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
     build(minibook)
     edits = {
@@ -202,6 +241,18 @@ def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
         ),
         "edit prose": lambda: (minibook / "book" / "alpha.md").write_text(
             (minibook / "book" / "alpha.md").read_text().replace("The total is", "A new sentence. The total is")
+        ),
+        "cross-page references": lambda: (
+            (minibook / "book" / "alpha.md").write_text((minibook / "book" / "alpha.md").read_text() + TABLES),
+            (minibook / "book" / "beta.md").write_text(
+                (minibook / "book" / "beta.md").read_text() + "\nSee {numref}`tbl-second` and {ref}`sec-more`.\n"
+            ),
+        ),
+        "a table removed (the next is renumbered)": lambda: (minibook / "book" / "alpha.md").write_text(
+            (minibook / "book" / "alpha.md").read_text().replace(TABLES.split("```\n\n")[0] + "```\n", "")
+        ),
+        "a heading renamed": lambda: (minibook / "book" / "alpha.md").write_text(
+            (minibook / "book" / "alpha.md").read_text().replace("## More on alpha", "## Further on alpha")
         ),
         "edit a CSV": lambda: (minibook / "data" / "alpha.csv").write_text(
             (minibook / "data" / "alpha.csv").read_text().replace(",4,", ",5,")
@@ -226,7 +277,12 @@ def test_incremental_build_equals_clean_build(minibook: Path, tmp_path: Path):
         assert sorted(incremental) == sorted(fresh), f"{name}: pages differ"
         differing = [path for path in fresh if incremental[path] != fresh[path]]
         assert not differing, f"{name}: files differ from a clean build: {differing}"
+        if name == "remove a chapter":
+            assert not (minibook / "_build" / "executed" / "beta.ipynb").exists()
+        if name == "a heading renamed":
+            seen_in_beta = page_text(minibook / "_build" / "html" / "book" / "beta.html")
     assert "zebra" in (minibook / "_build" / "html" / "searchindex.js").read_text()
+    assert "Further on alpha" in seen_in_beta and "Table 1" in seen_in_beta
 
 
 def test_an_external_dask_scheduler_gives_the_same_site(minibook: Path, tmp_path: Path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from carebook.build.atomic import write_atomic
 from carebook.build.stamp import digest, file_hash
 
 __all__ = ["Manifest", "Stamp", "changed_reads", "chapter_key", "digest", "file_hash"]
@@ -48,10 +49,9 @@ class Manifest:
 
     def write(self, run_key: str, reads: dict[str, str], seconds: float, text_key: str = "") -> None:
         """Record a good run: its key, the hash of every file it read (taken when read), its time, its text's stamp."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         record = {"key": run_key, "reads": dict(sorted(reads.items())), "seconds": round(seconds, 2)}
         record["text_key"] = text_key
-        self.path.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+        write_atomic(self.path, json.dumps(record, indent=1, sort_keys=True))
 
     def restamp(self, text_key: str) -> None:
         """After a prose edit was merged: the stamp of the chapter's whole text, so the next build need not parse it."""
@@ -76,8 +76,7 @@ class Stamp:
 
     def write(self, fingerprint: str) -> None:
         """Record a good run."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(fingerprint, encoding="utf-8")
+        write_atomic(self.path, fingerprint)
 
     def clear(self) -> None:
         """Forget the last run (before a new attempt, so a failure never looks good)."""

@@ -13,6 +13,20 @@ from carebook import citations
 DROPPED = ("note",)
 
 
+def listed(data_dir: Path) -> list[Path]:
+    """The data files readers get: the package descriptor and the tables and schemas it lists, nothing else (no
+    notes, backups, editors' lock files), and none that leads outside the data folder."""
+    import json
+
+    package = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    names = ["datapackage.json"]
+    for resource in package.get("resources", []):
+        names += [resource[key] for key in ("path", "schema") if isinstance(resource.get(key), str)]
+    base = data_dir.resolve()
+    found = {data_dir / name for name in names if (data_dir / name).resolve().is_relative_to(base)}
+    return sorted(path for path in found if path.is_file())
+
+
 def labels(data_dir: Path) -> dict[str, str]:
     """Each source id's citation as readers see it: 'Keeble et al. (2019)'."""
     frame = pd.read_csv(data_dir / "sources.csv", dtype=str, keep_default_na=False, na_values=[""])

@@ -86,6 +86,9 @@ def _shown(row) -> str:
     return ""
 
 
+LISTED_ROWS = 500  # rows of one table listed on the data page (figures' rows beyond them too)
+
+
 def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str]:
     """Markdown listing a table's rows, each with an anchor (figures link to it), what it states, its figure,
     its source as cited and where the chapters use it. Every cell from data is escaped: it shows as written."""
@@ -102,8 +105,11 @@ def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str
     if uses.get(f"{table}:"):
         lines += ["", "Counts of its rows appear in: " + _used_in(uses[f"{table}:"]) + "."]
     lines += ["", "| Row | What it states | Figure | Source | Used in |", "| --- | --- | --- | --- | --- |"]
-    for _, row in data.load(table).iterrows():
+    frame = data.load(table)
+    for number, (_, row) in enumerate(frame.iterrows()):
         row_id = row_id_of(row)
+        if number >= LISTED_ROWS and not uses.get(f"{table}:{row_id}"):
+            continue  # a large table: the first rows and every row a figure links to; the download has all
         cells = [
             f'<span class="carebook-row-anchor" id="{anchor(table, row_id)}"></span>'
             + markdown_text(prose.cite(row_id) if table == "sources" else row_id),  # never a source key
@@ -113,6 +119,8 @@ def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str
             _used_in(uses.get(f"{table}:{row_id}", [])),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    if len(frame) > LISTED_ROWS:
+        lines += ["", f"The table has {len(frame):,} rows: the first {LISTED_ROWS:,} and those figures use are listed."]
     return [*lines, "::::"]
 
 
@@ -133,7 +141,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             f"({res['name']}-table)=",
             f"## `{res['path']}`",
             "",
-            res.get("description", ""),
+            markdown_text(res.get("description", "")),  # shown as written, never as markup
             "",
             "````{only} html",
             f'<a href="../_static/data/{res["path"]}" download>Download {res["path"]}</a> '

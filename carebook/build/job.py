@@ -21,6 +21,7 @@ from pathlib import Path
 from carebook import _compat
 from carebook.build.chapter import ChapterJob, ChapterResult, line_in_cell, place, read_chapter, reporter, versions
 
+IPC_PATH_MAX = 96  # a kernel's socket is named <folder>/kernel-<n>: Unix socket paths end at 108 bytes
 SLOW_CELL = 30  # seconds after which the build says which cell is still running
 ERROR_BANNER = "papermill-error-cell-tag"
 
@@ -40,7 +41,7 @@ _worker = threading.local()  # per worker thread: at most one spare kernel
 def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
     """The kernel's environment, given explicitly: where to note reads, the data and the root on the path."""
     from carebook.data import DATA_ENV
-    from carebook.reads import DEPS_ENV, ROOT_ENV
+    from carebook.reads import DEPS_ENV, ROOT_ENV, SCRATCH_ENV
 
     env = dict(os.environ)
     env.update(
@@ -48,6 +49,9 @@ def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
             DEPS_ENV: str(folder / "reads.tsv"),
             ROOT_ENV: job.root,
             DATA_ENV: job.data_dir,
+            SCRATCH_ENV: str(folder / "scratch"),  # the one folder the chapter may write in (carebook/reads.py)
+            "TMPDIR": str(folder / "scratch"),
+            "TZ": "UTC",  # vl-convert draws dates in the process's time zone: print images must not depend on it
             "PYTHONPATH": os.pathsep.join(filter(None, [job.root, os.environ.get("PYTHONPATH")])),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
@@ -60,7 +64,13 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
     from jupyter_core.utils import run_sync
 
     folder = tempfile.TemporaryDirectory(prefix=f"carebook-{job.slug}-")
-    manager = _compat.kernel_manager_class()(kernel_name="python3")
+    (Path(folder.name) / "scratch").mkdir()
+    # Unix sockets in the kernel's own folder, not TCP ports: two kernels starting at once can never pick the
+    # same port (jupyter_client finds free ports, then the kernel binds them later: a race under load). A socket's
+    # path must stay under the system's limit (108 bytes); a very long TMPDIR falls back to TCP.
+    sockets = str(Path(folder.name) / "kernel")
+    transport = {"transport": "ipc", "ip": sockets} if len(sockets) < IPC_PATH_MAX else {}
+    manager = _compat.kernel_manager_class()(kernel_name="python3", **transport)
     with open(Path(folder.name) / "kernel.log", "w", encoding="utf-8") as log:
         run_sync(manager.start_kernel)(
             extra_arguments=[

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import os
 import threading
 from pathlib import Path
 
 from carebook import _compat
-from carebook.build import edition, progress, run, stage, validate
+from carebook.build import edition, metadata, progress, run, stage, validate
+from carebook.build.atomic import write_atomic
 from carebook.build.outputs import outputs, render
 from carebook.build.report import Report, Timer
 
@@ -35,13 +37,17 @@ def lock(build_dir: Path):
 
 
 # The closure keeps the bundle's globals (such as `_`) from clashing with Sphinx's own scripts.
-VEGA_WRAPPER = "/* {version}, bundled by vl-convert */\n(function(){{\n{bundle}\n}})();\n"
+# The closure keeps the bundle's globals (such as `_`) from clashing with Sphinx's own scripts; the first line
+# records the hash of the body, so a torn or edited cache file is made again, never published.
+VEGA_WRAPPER = "(function(){{\n{bundle}\n}})();\n"
+VEGA_HEADER = "/* {version}, bundled by vl-convert, sha256 {hash} */\n"
 
 
 def vega_bundle(build: Path, force: bool = False) -> bytes:
     """vega, vega-lite and vega-embed in one script, from the pinned vl-convert, matching Altair's Vega-Lite.
 
-    Cached under a key of the versions and the wrapper written around them; `force` bundles again.
+    Cached under a key of the versions and the wrapper written around them, written atomically and checked
+    against the hash in its first line when read; `force` bundles again.
     """
     import altair as alt
     import vl_convert
@@ -50,12 +56,21 @@ def vega_bundle(build: Path, force: bool = False) -> bytes:
 
     vl_version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     version = f"vega-{vl_convert.get_vega_version()}-lite-{vl_version}-embed-{vl_convert.get_vega_embed_version()}"
-    cached = build / "cache" / f"{version}-{stamp.digest(VEGA_WRAPPER)[:12]}.js"
-    if force or not cached.exists():
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        bundle = vl_convert.javascript_bundle(vl_version=vl_version)
-        cached.write_text(VEGA_WRAPPER.format(version=version, bundle=bundle), encoding="utf-8")
-    return cached.read_bytes()
+    cached = build / "cache" / f"{version}-{stamp.digest(VEGA_WRAPPER, VEGA_HEADER)[:12]}.js"
+    found = b"" if force or not cached.exists() else cached.read_bytes()
+    if _bundle_intact(found):
+        return found
+    body = VEGA_WRAPPER.format(bundle=vl_convert.javascript_bundle(vl_version=vl_version)).encode()
+    content = VEGA_HEADER.format(version=version, hash=hashlib.sha256(body).hexdigest()).encode() + body
+    write_atomic(cached, content)
+    return content
+
+
+def _bundle_intact(content: bytes) -> bool:
+    """True when the cached bundle's body has the hash its first line records."""
+    first, _, body = content.partition(b"\n")
+    recorded = first.rsplit(b"sha256 ", 1)[-1].split(b" ", 1)[0] if b"sha256 " in first else b""
+    return bool(recorded) and hashlib.sha256(body).hexdigest().encode() == recorded
 
 
 class _BackgroundBundle:
@@ -158,6 +173,7 @@ def prepare(
     try:
         with Timer(report, "validate"):
             problems = validate.validate(root / "data", memo=None if force else build / "cache" / "validate.stamp")
+            problems += metadata.problems(root)
         if problems:
             raise DataInvalid("\n".join(problems))
         with Timer(report, "execute"):

@@ -33,6 +33,11 @@ def waiting(message: str) -> None:
     LOG.warning(message)
 
 
+def warning(message: str) -> None:
+    """Something the person at the terminal should know about a build that still goes on."""
+    LOG.warning(f"warning: {message}")
+
+
 class _Below(logging.Filter):
     """Passes records below a level (so information goes to stdout, warnings to stderr)."""
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from carebook.build import progress
+from carebook.build.atomic import write_atomic
 
 if TYPE_CHECKING:  # a type only: the editions' code (which times itself here) does not include the runner
     from carebook.build import run
@@ -51,7 +52,7 @@ class Report:
         """Write _build/report.json (after every build, good or failed)."""
         path = build / "report.json"
         with contextlib.suppress(OSError):  # an unwritable build folder is reported by the build itself
-            path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+            write_atomic(path, json.dumps(self.to_json(), indent=1) + "\n")
         return path
 
 

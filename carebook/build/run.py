@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carebook.build import cache, progress, stamp
+from carebook.build.atomic import write_atomic
 from carebook.build.chapter import (
     CELL_TIMEOUT,
     INJECTED,
@@ -120,8 +121,7 @@ def longest_first(items: list[Planned], build: Path) -> list[Planned]:
 def write_if_changed(path: Path, text: str) -> None:
     """Write `text` to `path` unless it holds it already."""
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
 
 
 def reuse(item: Planned, build: Path) -> None:
@@ -155,6 +155,7 @@ def run_chapters(
     from carebook.build import executors
 
     to_run, cached = plan(root, build, parameters or {}, force)
+    forget_removed(build, {item.page.slug for item in [*to_run, *cached]})
     outcomes = []
     for item in cached:
         reuse(item, build)
@@ -179,6 +180,13 @@ def run_chapters(
         failed.outcomes = outcomes
         raise failed
     return outcomes
+
+
+def forget_removed(build: Path, slugs: set[str]) -> None:
+    """Delete the executed notebooks of chapters no longer in the book: the About page lists what is there."""
+    for path in (build / "executed").glob("*.ipynb"):
+        if path.stem not in slugs:
+            path.unlink()
 
 
 def record(root: Path, build: Path, item: Planned, result: ChapterResult) -> Outcome:

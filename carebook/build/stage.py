@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from carebook.build import bibexport, bundles, changes, downloads, generated
+from carebook.build.atomic import write_atomic
 from carebook.build.edition import Edition
 from carebook.build.toc import pages, title
 from carebook.errors import load_yaml, read_text
@@ -26,8 +27,7 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     """Write `content` to `path` unless it already holds it; True if written."""
     if path.exists() and path.read_bytes() == content:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    write_atomic(path, content)
     return True
 
 
@@ -118,7 +118,7 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
         if path.is_file():
             wanted[target / path.relative_to(root)] = path.read_bytes()
     cited = downloads.labels(root / "data")
-    for path in sorted((root / "data").rglob("*")):
+    for path in downloads.listed(root / "data"):
         if path.is_file():
             content = downloads.reader_csv(path, cited) if path.suffix == ".csv" else path.read_bytes()
             wanted[target / "_static" / "data" / path.relative_to(root / "data")] = content

@@ -32,8 +32,10 @@ def digest(*parts: str | bytes) -> str:
 
 
 def file_hash(path: Path) -> str:
-    """sha256 of a file's bytes ('missing' if it does not exist)."""
+    """sha256 of a file's bytes ('missing' if it does not exist; a folder's: of its listing, as reads.py notes it)."""
     try:
+        if Path(path).is_dir():
+            return "dir:" + hashlib.sha256("\n".join(sorted(os.listdir(path))).encode()).hexdigest()
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return MISSING

@@ -66,8 +66,27 @@ def pages(root: Path) -> list[Page]:
         path = next((p for p in candidates if p.exists()), None)
         if path is None:
             raise ConfigInvalid(f"lists {name!r} but neither {stem}.md nor {stem}.ipynb exists", Place(file="_toc.yml"))
+        if path.suffix == ".ipynb":
+            raise ConfigInvalid(
+                f"lists {name!r}, whose file is {stem}.ipynb: chapters are MyST Markdown notebooks; convert it "
+                f"with `jupytext --to myst {stem}.ipynb` and remove the .ipynb",
+                Place(file="_toc.yml"),
+            )
         result.append(Page(stem, path))
+    _one_name_each(result)
     return result
+
+
+def _one_name_each(found: list[Page]) -> None:
+    """Refuse two pages with one file name in different folders: the cache and executed notebooks go by name."""
+    seen: dict[str, str] = {}
+    for page in found:
+        if page.slug in seen:
+            raise ConfigInvalid(
+                f"lists {seen[page.slug]!r} and {page.name!r}, two pages named {page.slug!r}: give one another name",
+                Place(file="_toc.yml"),
+            )
+        seen[page.slug] = page.name
 
 
 def chapters(root: Path) -> list[Page]:

@@ -8,6 +8,9 @@ import os
 import re
 from pathlib import Path
 
+from carebook.build import limits
+from carebook.build.atomic import write_atomic
+
 FORMULA_STARTS = ("=", "+", "-", "@")
 BOM = b"\xef\xbb\xbf"
 HEADER_ROW = 1
@@ -250,7 +253,7 @@ def problems(data_dir: Path) -> list[str]:
         meta = json.loads(descriptor.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return [f"{_relative(descriptor)}:1:1: not valid JSON: {exc}"]
-    lines = []
+    lines, oversized = [], []
     unreadable = set()
     for res in meta.get("resources", []):
         schema = res.get("schema")
@@ -265,6 +268,11 @@ def problems(data_dir: Path) -> list[str]:
         if problem:
             lines.append(f"{_relative(path)}:{problem}")
             unreadable.add(res.get("name"))
+        too_large = limits.size_problem(path) if path.is_file() and not problem else None
+        if too_large:
+            oversized.append(f"{_relative(path)}:{too_large}")
+    if oversized:
+        return lines + oversized  # validating a table over the limits row by row would take minutes
     try:
         package = Package(str(descriptor.resolve()))
         report = package.validate(checklist=Checklist(checks=_checks()))
@@ -312,11 +320,10 @@ def fingerprint(data_dir: Path) -> str:
 
 def validate(data_dir: Path, memo: Path | None = None) -> list[str]:
     """Problems in `data_dir`; with `memo`, an unchanged folder that passed before is not read again."""
-    stamp = fingerprint(data_dir)
+    stamp = fingerprint(data_dir) + limits.signature()
     if memo and memo.exists() and memo.read_text(encoding="utf-8") == stamp:
         return []
     found = problems(data_dir)
     if memo and not found:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        memo.write_text(stamp, encoding="utf-8")
+        write_atomic(memo, stamp)
     return found

@@ -21,7 +21,14 @@ EPUB_CSS = "carebook-epub.css"
 # Folders of the staged tree that belong to the web edition only: the CSV downloads and chapter sources.
 WEB_ONLY = ("_static/data", "_static/code", "_static/references", "_static/bundles")  # + the run-it-yourself zips
 # Scripts and styles of the web edition's interactive charts and cards.
-WEB_STATIC = ("vega-bundle.js", "carebook.js", "carebook-editions.js", "provenance.js", "provenance.css", "citecards.css")
+WEB_STATIC = (
+    "vega-bundle.js",
+    "carebook.js",
+    "carebook-editions.js",
+    "provenance.js",
+    "provenance.css",
+    "citecards.css",
+)
 
 
 def title_page(config: dict) -> str:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from carebook import _compat
 from carebook.build import sphinx, stamp
+from carebook.build.atomic import write_atomic
 from carebook.build.outputs import Output, step
 from carebook.build.publish import publish
 
 PAGES_RECORD = "html.pages.json"
+REBUILD = "carebook.sphinxext.rebuild"
 CHECKSUMMED = (".css", ".js")  # static files every page links as `name?v=<checksum>` (Sphinx 7)
 
 
@@ -68,6 +70,12 @@ def body_only(name: str, now: dict, before: dict) -> bool:
     return bool(now["title"]) and now["title"] == before["title"] and "glossary" not in name
 
 
+def _with_rebuild(target: Path, reread: set[str]) -> dict:
+    """Sphinx overrides loading `carebook.sphinxext.rebuild`, which reads the pages `reread` (by content) again
+    and writes every page when one changed what others show of it (figure numbers, headings)."""
+    return {"extensions": sphinx.extensions_with(target, REBUILD), "carebook_reread": sorted(reread)}
+
+
 def make(root: Path, build: Path, target: Path, force: bool) -> Path:
     """Build the site into .work/html; record the staged tree it was built from (for `reread_pages`)."""
     work = build / ".work"
@@ -77,13 +85,13 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
         # stale sidebars and pages, so build from nothing, as a clean build does.
         shutil.rmtree(work / "html", ignore_errors=True)
         shutil.rmtree(work / "doctrees-html", ignore_errors=True)
-        sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
+        sphinx.build(target, work / "html", work / "doctrees-html", root, "html", _with_rebuild(target, set()))
     else:
         with _compat.incremental_html(work / "html", reread):
-            sphinx.build(target, work / "html", work / "doctrees-html", root, "html")
-    (build / "cache").mkdir(parents=True, exist_ok=True)
+            # The pages to read again go by content, not by Sphinx's modification times (clock skew).
+            sphinx.build(target, work / "html", work / "doctrees-html", root, "html", _with_rebuild(target, reread))
     record = {"code": code(root, target), "files": staged_pages(target)}
-    (build / "cache" / PAGES_RECORD).write_text(json.dumps(record, indent=0), encoding="utf-8")
+    write_atomic(build / "cache" / PAGES_RECORD, json.dumps(record, indent=0))
     return work / "html"
 
 
@@ -91,7 +99,7 @@ OUTPUT = Output(
     name="html",
     product="html",
     help="the web edition",
-    entries=("build/outputs/html.py",),
+    entries=("build/outputs/html.py", "sphinxext/rebuild.py"),
     make=make,
     publish=publish,
     ignore=("latex/*",),  # print styles
