@@ -97,6 +97,8 @@ def data_files(root: Path, reads: list[str]) -> dict[str, bytes]:
     only the tables read, so it stays a valid package of the files shipped."""
     files = {}
     for path in sorted(reads):
+        if Path(path).is_absolute() or not (root / path).is_file():  # a folder listed, a file tested for and absent
+            continue
         content = (root / path).read_bytes()
         if path.startswith("data/schemas/"):
             content = _without_notes_schema(content)
