@@ -180,9 +180,20 @@ def fraction_words(share: Number) -> str:
 LOCATOR_CHARS = 60
 
 
-@functools.cache
 def _labels() -> dict[str, tuple[str, str]]:
-    """Each source id's (author as cited, date label), from data/sources.csv."""
+    """Each source id's (author as cited, date label), from the sources.csv of the data folder in use.
+
+    Kept for each version of that file: a build (or `carebook serve`) may read another book's data, or an edited
+    registry, in the same process.
+    """
+    from carebook import data
+
+    return _labels_for(data._stamp(data.data_dir() / "sources.csv"))
+
+
+@functools.cache
+def _labels_for(version: tuple) -> dict[str, tuple[str, str]]:
+    """The labels for one version of sources.csv (`version` is its stamp: only the cache's key)."""
     from carebook import citations
     from carebook.data import sources
 

@@ -288,7 +288,7 @@ def test_data_table_prints_numbers_as_the_prose_does():
     )
     bars = alt.Chart(frame).mark_bar().encode(x="year:O", y="million:Q", tooltip=["change:Q", "sites:Q"])
     table = charts.Figure(bars, ALT, [a_source()], None).data_table()
-    for cell in ("<td>2015</td>", "<td>3,800</td>", "<td>5,614</td>", "<td>-106,000</td>", "<td>87,000</td>"):
+    for cell in ("<td>2015</td>", "<td>3,800</td>", "<td>5,614</td>", "<td>\u2212106,000</td>", "<td>87,000</td>"):
         assert cell in table
     assert "3800.0" not in table and "2,015" not in table
 

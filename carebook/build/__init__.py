@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["OUTPUTS", "Report", "build", "build_html", "build_pdf", "lock", "prepare", "vega_bundle"]
+__all__ = ["OUTPUTS", "SPHINX_MODULES", "Report", "build", "build_html", "build_pdf", "lock", "prepare", "vega_bundle"]
 
 
 def __getattr__(name: str):
