@@ -17,7 +17,10 @@ import pandas as pd
 
 MIME = "application/vnd.carebook.provenance+json"
 SCHEME = "carebook-figure"
-DESCRIBING = ("measure", "what", "finding", "title", "provision", "name", "party")
+DESCRIBING = ("measure", "what", "finding", "title", "provision", "component", "programme", "name", "party")
+PERIODS = ("period", "year")
+# Columns that never say in words what a row states (its id, its source, its working notes).
+MACHINERY = {"id", "source_id", "locator", "note", "unit", "basis", "precision", "source_address"}
 YEAR = r"(1[89]\d\d|20\d\d)"
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATES = re.compile(rf"\b{YEAR}(?:[–/-]\d\d(?:\d\d)?)?\b|\b\d{{1,2}} (?:{MONTHS})\b")
@@ -65,11 +68,20 @@ def row_id_of(row: pd.Series) -> str:
     return str(row["id"]) if "id" in row.index else str(row.name)
 
 
+def _words(row: pd.Series) -> str:
+    """A row's first column of words (never its id), for a table with none of the DESCRIBING columns."""
+    for column in row.index:
+        value = row[column]
+        if column not in MACHINERY and isinstance(value, str) and any(ch.isalpha() for ch in value):
+            return value
+    return f"A row of the {str(row.attrs.get('table', 'book')).replace('_', ' ')} table"
+
+
 def describe(row: pd.Series) -> str:
-    """What a row states, in its own words: its measure (or what, finding, title …) and its period."""
-    what = next((str(row[c]) for c in DESCRIBING if c in row.index and not pd.isna(row[c])), row_id_of(row))
-    period = row.get("period")
-    if period is None or pd.isna(period):
+    """What a row states, in its own words: its measure (or what, finding, title …) and its period; never its id."""
+    what = next((str(row[c]) for c in DESCRIBING if c in row.index and not pd.isna(row[c])), None) or _words(row)
+    period = next((row[c] for c in PERIODS if c in row.index and not pd.isna(row[c])), None)
+    if period is None:
         return what
     return f"{what}, {period}" if "(" in str(period) else f"{what} ({period})"
 

@@ -11,7 +11,6 @@ import base64
 import json
 import re
 import subprocess
-from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -222,24 +221,6 @@ def test_no_code_html_or_script_in_the_text(built_pdf: Path):
                 code = line.strip()
                 if len(code) >= 20 and not code.startswith(("#", ":")) and ("(" in code or code.startswith("import")):
                     assert squash(code) not in flat, f"{page.name}: code printed in the PDF: {code!r}"
-
-
-def test_every_chart_is_an_image(built_pdf: Path):
-    glued = glued_outputs()
-    charts = {
-        name: png_size(glued[name]["image/png"])
-        for _, name, _ in figure_directives()
-        if "image/png" in glued.get(name, {})
-    }
-    assert charts, "the executed chapters should hold charts with image/png outputs"
-    images = image_objects(built_pdf)
-    assert len(images) >= len(charts), f"{len(images)} images in the PDF for {len(charts)} charts placed"
-    sizes = Counter(image["size"] for image in images)
-    for name, size in charts.items():
-        assert sizes[size] > 0, f"chart {name} ({size[0]}×{size[1]} px) is not among the PDF's images"
-        sizes[size] -= 1
-    for image in images:
-        assert image["ppi"] >= 100, f"the image on page {image['page']} is blown up to {image['ppi']} ppi"
 
 
 def test_pages_are_numbered(built_pdf: Path):

@@ -29,6 +29,7 @@ SPHINX_CODE = (
     "sphinxext/html.py",
     "build/sphinx.py",
     "sphinxext/figurelinks.py",
+    "sphinxext/editions.py",
     "sphinxext/bibliography.py",
     "citations.py",
     "_compat.py",  # the pybtex memo, the bibliography order and the rebuild repairs

@@ -88,7 +88,7 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 OUTPUT = Output(
     name="epub",
     product=f"epub/{EPUB_NAME}.epub",
-    code=(*cache.SPHINX_CODE, "sphinxext/epub.py", "build/outputs/epub.py", "_compat.py"),
+    code=(*cache.SPHINX_CODE, "sphinxext/epub.py", "sphinxext/vector.py", "build/outputs/epub.py", "_compat.py"),
     make=make,
     publish=publish_file,
     beside_site=lambda epub, site: beside_site(epub, site, "carebookEpub"),

@@ -111,7 +111,7 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 OUTPUT = Output(
     name="pdf",
     product=f"pdf/{PDF_NAME}.pdf",
-    code=(*cache.SPHINX_CODE, "sphinxext/latex.py", "build/outputs/pdf.py"),
+    code=(*cache.SPHINX_CODE, "sphinxext/latex.py", "sphinxext/vector.py", "build/outputs/pdf.py"),
     make=make,
     publish=publish_file,
     beside_site=lambda pdf, html: beside_site(pdf, html, "carebookPdf"),
