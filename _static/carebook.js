@@ -425,6 +425,7 @@
 
   function hideTerm(link) {
     if (tip) tip.hidden = true;
+    link.carebookTapped = false;
     link.removeAttribute("aria-describedby");
   }
 
@@ -439,6 +440,17 @@
     link.addEventListener("blur", function () { hideTerm(link); });
     link.addEventListener("keydown", function (event) {
       if (event.key === "Escape") hideTerm(link);
+    });
+    // On a touch screen the first tap shows the definition, as a tap on a figure shows its card; a second
+    // tap follows the link to the glossary.
+    link.addEventListener("pointerdown", function (event) {
+      link.carebookTouch = event.pointerType === "touch";
+    });
+    link.addEventListener("click", function (event) {
+      if (!link.carebookTouch || link.carebookTapped) return;
+      event.preventDefault();
+      link.carebookTapped = true;
+      showTerm(link);
     });
   }
 

@@ -117,6 +117,8 @@ def entry(row: pd.Series) -> dict:
             "what": f"Publication date of {row['title']}",
             "figure": "",
             "source": cite(row_id),
+            "citation": cite(row_id),
+            "locator": "",
             "quote": "",
             "basis": "",
         }
@@ -129,6 +131,8 @@ def entry(row: pd.Series) -> dict:
         "what": describe(row),
         "figure": fmt_row(row) if has_value else "",
         "source": source(row),
+        "citation": cite(str(row["source_id"])),
+        "locator": "" if pd.isna(row.get("locator")) else str(row["locator"]),
         "quote": quote(str(row["locator"])),
         "basis": basis(row),
     }

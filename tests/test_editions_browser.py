@@ -250,3 +250,17 @@ def test_tables_that_scroll_are_reachable_by_keyboard(screens, site, name):  # n
                }).map(el => el.tagName + '.' + el.className)"""
     )
     assert not unreachable, f"{name}: boxes that scroll but cannot be focused: {unreachable[:4]}"
+
+
+def test_a_tap_on_a_glossary_term_shows_its_meaning_before_following_it(screens, site):  # noqa: F811
+    tab = screens["phone"]
+    tab.goto(f"{site}/book/legislation.html")
+    term = tab.locator("a.carebook-term").first
+    term.scroll_into_view_if_needed()
+    term.tap()
+    tip = tab.locator("#carebook-term-tip")
+    tip.wait_for(state="visible", timeout=3000)
+    assert tab.url.endswith("/book/legislation.html"), "the first tap left the page"
+    assert len(tip.inner_text().split()) >= 3
+    term.tap()
+    tab.wait_for_url("**/book/glossary.html*", timeout=5000)

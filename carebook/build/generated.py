@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from carebook.build.edition import Edition
-from carebook.markup import markdown_text
+from carebook.markup import markdown_text, whole_or_cut
 
 DATA_MARKER = "<!-- carebook:data-tables -->"
 EDITION_MARKER = "<!-- carebook:edition -->"
@@ -96,6 +96,21 @@ def _shown(row) -> str:
     return ""
 
 
+LOCATOR_CHARS = 90  # the data page's locators: whole, or cut at a word (the download holds them whole)
+
+
+def _source(row) -> str:
+    """A row's source as cited, with its locator whole or cut at a word."""
+    import pandas as pd
+
+    from carebook import prose
+
+    locator = row.get("locator")
+    if locator is None or pd.isna(locator) or not str(locator).strip():
+        return prose.cite(str(row["source_id"]))
+    return f"{prose.cite(str(row['source_id']))}, {whole_or_cut(str(locator), LOCATOR_CHARS)}"
+
+
 def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str]:
     """Markdown listing a table's rows, each with an anchor (figures link to it), what it states, its figure,
     its source as cited and where the chapters use it. Every cell from data is escaped: it shows as written."""
@@ -119,7 +134,7 @@ def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str
         cells = [
             f'<span class="carebook-row-anchor" id="{anchor(table, row_id)}"></span>' + markdown_text(what),
             markdown_text(_shown(row)),
-            markdown_text(prose.cite(row_id) if table == "sources" else prose.source(row)),
+            markdown_text(prose.cite(row_id) if table == "sources" else _source(row)),
             _used_in(uses.get(f"{table}:{row_id}", [])),
         ]
         lines.append("| " + " | ".join(cells) + " |")

@@ -38,7 +38,12 @@ def web_only_stylesheet(filename: str) -> bool:
 
 
 # The e-book's own stylesheet: the figures' source cards (a hover card on the web) stay in the data page.
-STYLESHEET = ".carebook-card { display: none; }\n"
+# Charts fill the reader's column (their lettering was sized for a column READER_PIXELS wide).
+STYLESHEET = (
+    ".carebook-card { display: none; }\n"
+    "figure { margin: 1em 0; }\n"
+    'img[src*="chart-"] { display: block; width: 100%; height: auto; }\n'
+)
 
 
 # A chart in the e-book is drawn as SVG (vector, its lettering text) from its phone layout, or its wide

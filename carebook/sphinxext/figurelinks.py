@@ -13,7 +13,7 @@ import html
 
 from docutils import nodes
 
-from carebook import provenance
+from carebook import markup, provenance
 
 DATA_PAGE = "book/data"
 SOURCES_TITLE = "Sources of the figures in this chapter"
@@ -58,18 +58,21 @@ QUOTE_CHARS = 320  # a longer quotation is cut, at a word, in cards and the prin
 
 
 def whole_or_cut(text: str, limit: int = QUOTE_CHARS) -> str:
-    """`text` whole, or cut at the last word that fits in `limit` characters and marked with "…"."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    """`text` whole, or cut at a word (see carebook.markup.whole_or_cut)."""
+    return markup.whole_or_cut(text, limit)
+
+
+LOCATOR_CHARS = 160  # a longer locator (a section heading, say) is cut at a word
 
 
 def cited(row: dict) -> str:
-    """A row's source as cited, without the quotation its locator holds (the row's `quote`, shown once, whole)."""
-    if row["quote"]:
-        return row["source"].split(', quote: "', 1)[0]
-    return row["source"]
+    """A row's source as cited with its locator whole or cut at a word, without the quotation a locator holds
+    (the row's `quote`, shown once, whole)."""
+    if "citation" not in row:  # a record from before citations and locators were kept apart
+        return row["source"].split(', quote: "', 1)[0] if row["quote"] else row["source"]
+    if row["quote"] or not row["locator"]:
+        return row["citation"]
+    return f"{row['citation']}, {whole_or_cut(row['locator'], LOCATOR_CHARS)}"
 
 
 def _row_html(row: dict, with_figure: bool) -> str:

@@ -176,7 +176,8 @@ def _book_charts(srcdir: Path) -> dict[str, dict]:
 
     found: dict[str, dict] = {}
     for notebook in sorted(srcdir.rglob("*.ipynb")):
-        if "_build" not in notebook.parts and ".ipynb_checkpoints" not in notebook.parts:
+        inside = notebook.relative_to(srcdir).parts
+        if "_build" not in inside and ".ipynb_checkpoints" not in inside:
             found.update(vector.chart_outputs(notebook))
     return found
 

@@ -9,12 +9,14 @@ import copy
 import hashlib
 import json
 import re
+import textwrap
 from pathlib import Path
 
 SPEC = re.compile(r'<script type="application/json" class="carebook-spec(-narrow)?"[^>]*>(.*?)</script>', re.S)
 FONT_SIZE = re.compile(r'font-size="([0-9.]+)px"')
 SVG_WIDTH = re.compile(r'<svg\b[^>]*\bwidth="([0-9.]+)"')
-FIT_TRIES = 3
+FIT_TRIES = 6
+TITLE_CHAR_PIXELS = 6  # pixels per character of the 11 px source line under a chart, at most about
 
 
 def _plain(data: dict) -> dict:
@@ -52,8 +54,15 @@ def svg_width(svg: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+# What grows with the lettering when a chart is zoomed for a narrow page: its lengths in pixels (row heights,
+# label limits and offsets), so that rows stay tall enough for their labels and labels are no more cut.
+ZOOMED = re.compile(r"(?i)(fontsize|limit|height|step|^d[xy]$|offset|padding|^size$|symbolsize)$")
+AREAS = {"size", "symbolSize"}  # a mark's size is its area
+
+
 def scaled_fonts(spec: dict, factor: float) -> dict:
-    """`spec` with every font size in it (configured defaults, marks, axes, legends, titles) times `factor`."""
+    """`spec` zoomed by `factor` in everything but its plot widths: every font size (configured defaults, marks,
+    axes, legends, titles) and every length that goes with the lettering (ZOOMED)."""
     out = copy.deepcopy(spec)
     config = out.setdefault("config", {})
     for key, size in (("axis", ("labelFontSize", 10)), ("legend", ("labelFontSize", 10)), ("text", ("fontSize", 11))):
@@ -65,8 +74,8 @@ def scaled_fonts(spec: dict, factor: float) -> dict:
             for key, value in node.items():
                 if key == "datasets":
                     continue
-                if key.lower().endswith("fontsize") and isinstance(value, int | float):
-                    node[key] = round(value * factor, 2)
+                if ZOOMED.search(key) and isinstance(value, int | float) and not isinstance(value, bool):
+                    node[key] = round(value * (factor * factor if key in AREAS else factor), 2)
                 else:
                     walk(value)
         elif isinstance(node, list):
@@ -77,9 +86,60 @@ def scaled_fonts(spec: dict, factor: float) -> dict:
     return out
 
 
+SIDE_LABEL_CHARS = 18  # a category name along the side of a narrowed chart wraps at this many characters
+LABEL_LINE = 15  # pixels per line of a wrapped label
+PIPED = "split(datum.label, '|')"
+LEGEND_COLUMN = 150  # pixels per legend column in a narrowed chart
+
+
+def _wrap_side_labels(spec: dict) -> None:
+    """Category names along the side wrap onto lines of SIDE_LABEL_CHARS (each part of a piped "what|when"
+    label on lines of its own), their rows made tall enough for them, as the web's phone layout does."""
+    rows = [row for values in spec.get("datasets", {}).values() for row in values]
+
+    def walk(node: object, owner: dict | None) -> None:
+        if not isinstance(node, dict):
+            if isinstance(node, list):
+                for item in node:
+                    walk(item, owner)
+            return
+        if isinstance(node.get("height"), int | float):
+            owner = node
+        y = (node.get("encoding") or {}).get("y")
+        if (
+            isinstance(y, dict)
+            and y.get("field")
+            and y.get("type") in ("nominal", "ordinal")
+            and y.get("axis") is not None
+        ):
+            axis = y.get("axis") or {}
+            piped = axis.get("labelExpr") == PIPED
+            if piped or "labelExpr" not in axis:
+                values = list(dict.fromkeys(str(r[y["field"]]) for r in rows if r.get(y["field"]) is not None))
+                lines = {
+                    v: [
+                        line
+                        for part in (v.split("|") if piped else [v])
+                        for line in textwrap.wrap(part, SIDE_LABEL_CHARS)
+                    ]
+                    for v in values
+                }
+                most = max((len(ls) for ls in lines.values()), default=1)
+                y["axis"] = {**axis, "labelExpr": f"({json.dumps(lines)})[datum.value] || datum.label", "labelLimit": 0}
+                if owner is not None and values:
+                    owner["height"] = max(owner["height"], len(values) * (most * LABEL_LINE + 6))
+        for key, value in node.items():
+            if key not in ("datasets", "encoding"):
+                walk(value, owner)
+
+    walk(spec, None)
+
+
 def narrowed(spec: dict, width: int) -> dict:
-    """`spec` with every plot width in it at most `width` pixels (for a narrow page: an e-reader's)."""
+    """`spec` with every plot width in it at most `width` pixels (for a narrow page: an e-reader's), its side
+    labels wrapped and its source line re-wrapped to that width."""
     out = copy.deepcopy(spec)
+    _wrap_side_labels(out)
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
@@ -95,8 +155,16 @@ def narrowed(spec: dict, width: int) -> dict:
     walk(out)
     view = out.setdefault("config", {}).setdefault("view", {})
     for key in ("continuousWidth", "discreteWidth"):
-        if isinstance(view.get(key), int | float):
-            view[key] = min(view[key], width)
+        view[key] = min(view[key], width) if isinstance(view.get(key), int | float) else width
+    config = out["config"]  # as the web's phone layout: legends in columns, slanted categories along the foot
+    config["legend"] = {**config.get("legend", {}), "columns": max(1, width // LEGEND_COLUMN)}
+    config["axisXDiscrete"] = {**config.get("axisXDiscrete", {}), "labelAngle": -35, "labelAlign": "right"}
+    for key in ("axisTemporal", "axisQuantitative"):
+        config[key] = {"labelOverlap": "greedy", "labelSeparation": 6, **config.get(key, {})}
+    title = out.get("title")
+    if isinstance(title, dict) and title.get("text"):  # the source line beneath, wrapped to the narrow width
+        text = title["text"] if isinstance(title["text"], list) else [str(title["text"])]
+        title["text"] = textwrap.wrap(" ".join(text), max(20, width // TITLE_CHAR_PIXELS))
     return out
 
 
@@ -112,7 +180,7 @@ def legible(spec: dict, smallest: float, page: float, per_pixel: float) -> tuple
         least = smallest_font(svg) * scale
         if not least or least >= smallest - 0.01:
             break
-        spec = scaled_fonts(spec, smallest / least * 1.02)
+        spec = scaled_fonts(spec, smallest / least * 1.04)
         svg = vl_convert.vegalite_to_svg(spec)
     return spec, svg
 
