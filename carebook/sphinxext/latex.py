@@ -32,7 +32,9 @@ def latex_overrides(stage: Path) -> dict:
     from carebook.build.sphinx import final_config
 
     config = final_config(stage)
-    overrides = {"extensions": [*config["extensions"], __name__]}
+    # Figures numbered straight through the book, as on the web and in the EPUB ("Figure 25", not "Figure 6.4"),
+    # so that a figure cited from one edition is found under the same number in another.
+    overrides = {"extensions": [*config["extensions"], __name__], "numfig_secnum_depth": 0}
     base = config.get("html_baseurl")
     elements = dict(config.get("latex_elements") or {})
     if base and "maketitle" in elements:  # the title page names the web edition
@@ -192,15 +194,8 @@ def print_chart(chart: dict, outdir: Path) -> str:
     vector.write_chart(spec, outdir / name, "pdf")
     share = min(1.0, vector.svg_width(svg) / CHART_PIXELS_PER_LINE)
     alt = _tex(" ".join(chart["alt"].split()))
-    return (
-        "\\noindent\\sphinxincludegraphics[width="
-        + f"{share:.3f}"
-        + "\\linewidth,alt={"
-        + alt
-        + "}]{{"
-        + name.removesuffix(".pdf")
-        + "}.pdf}\n"
-    )
+    stem = name.removesuffix(".pdf")
+    return f"\\noindent\\sphinxincludegraphics[width={share:.3f}\\linewidth,alt={{{alt}}}]{{{{{stem}}}.pdf}}\n"
 
 
 def short_caption(text: str, limit: int = 110) -> str:
@@ -235,18 +230,6 @@ def depart_caption(self, node) -> None:
     from sphinx.writers.latex import LaTeXTranslator
 
     LaTeXTranslator.depart_caption(self, node)
-
-
-def png_width(path: Path) -> int | None:
-    """The width in pixels of a PNG file (from its header), or None if `path` is not a readable PNG."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(24)
-    except OSError:
-        return None
-    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return int.from_bytes(head[16:20], "big")
 
 
 def _citation_key(citation) -> str:
