@@ -32,9 +32,7 @@ def latex_overrides(stage: Path) -> dict:
     from carebook.build.sphinx import final_config
 
     config = final_config(stage)
-    # Figures numbered straight through the book, as on the web and in the EPUB ("Figure 25", not "Figure 6.4"),
-    # so that a figure cited from one edition is found under the same number in another.
-    overrides = {"extensions": [*config["extensions"], __name__], "numfig_secnum_depth": 0}
+    overrides = {"extensions": [*config["extensions"], __name__]}
     base = config.get("html_baseurl")
     elements = dict(config.get("latex_elements") or {})
     if base and "maketitle" in elements:  # the title page names the web edition
@@ -193,7 +191,7 @@ def print_chart(chart: dict, outdir: Path) -> str:
     name = f"chart-{vector.spec_key(spec)}.pdf"
     vector.write_chart(spec, outdir / name, "pdf")
     share = min(1.0, vector.svg_width(svg) / CHART_PIXELS_PER_LINE)
-    alt = _tex(" ".join(chart["alt"].split()))
+    alt = _tex(" ".join(chart["alt"].split())).replace(r"\sphinxhyphen{}", "-")  # plain hyphens in alt text
     stem = name.removesuffix(".pdf")
     return f"\\noindent\\sphinxincludegraphics[width={share:.3f}\\linewidth,alt={{{alt}}}]{{{{{stem}}}.pdf}}\n"
 
@@ -305,10 +303,18 @@ def tag_document(app, exception) -> None:
             tex.write_text(DOCUMENT_METADATA + text, encoding="utf-8")
 
 
+def number_figures_through(app, config) -> None:
+    """Figures numbered straight through the book, as on the web and in the EPUB ("Figure 25", not "Figure
+    6.4"), so that a figure cited from one edition is found under the same number in another."""
+    config.numfig_secnum_depth = 0
+
+
 def setup(app) -> dict:
     """The print build's Sphinx extension: bibliographies where their directives stand, tables that fit,
-    vector charts, a tagged PDF."""
+    vector charts, a tagged PDF, figures numbered through the book."""
     from docutils import nodes
+
+    app.connect("config-inited", number_figures_through)
 
     app.connect("build-finished", tag_document)
     for transform in _post_transforms():
