@@ -106,16 +106,18 @@ def test_figures_carry_the_same_numbers_as_on_the_web(built_pdf: Path):
 
 
 def sources_pages(pdf: Path) -> list[list[str]]:
-    """For each chapter, the pages of its figure sources: from its heading to the chapter's references."""
+    """For each chapter, the pages of its figure sources: from its heading (the chapter's last section) to the
+    page before the next chapter or part."""
+    heading = re.compile(rf"^\s*(?:\d+\.\d+\s+)?{SOURCES_TITLE}\s*$", re.M)  # a heading, not the contents
+    opening = re.compile(r"^\s*(?:Chapter\s+\d+|Part\s+[IVX]+)\s*$", re.M)
     found, current = [], None
     for text in pdf_pages(pdf):
-        if re.search(rf"^\s*(?:\d+\.\d+\s+)?{SOURCES_TITLE}\s*$", text, re.M):  # a heading, not the contents
-            current = [text.split(SOURCES_TITLE, 1)[1]]
+        if heading.search(text):
+            current = [heading.split(text, 1)[1]]
             found.append(current)
-        elif current is not None and not re.search(r"^\s*References\s*$", text, re.M):
+        elif current is not None and not opening.search(text):
             current.append(text)
-        if current is not None and re.search(r"^\s*References\s*$", text, re.M):
-            current[-1] = current[-1].split("References")[0] if len(current) > 1 else current[-1]
+        else:
             current = None
     return found
 

@@ -303,18 +303,10 @@ def tag_document(app, exception) -> None:
             tex.write_text(DOCUMENT_METADATA + text, encoding="utf-8")
 
 
-def number_figures_through(app, config) -> None:
-    """Figures numbered straight through the book, as on the web and in the EPUB ("Figure 25", not "Figure
-    6.4"), so that a figure cited from one edition is found under the same number in another."""
-    config.numfig_secnum_depth = 0
-
-
 def setup(app) -> dict:
     """The print build's Sphinx extension: bibliographies where their directives stand, tables that fit,
-    vector charts, a tagged PDF, figures numbered through the book."""
+    vector charts, a tagged PDF."""
     from docutils import nodes
-
-    app.connect("config-inited", number_figures_through)
 
     app.connect("build-finished", tag_document)
     for transform in _post_transforms():
