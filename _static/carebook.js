@@ -229,6 +229,46 @@
     });
   }
 
+  // A mark's details box (vega-tooltip's) never stays on screen past its moment: a tap elsewhere or a scroll
+  // closes it (a swipe that starts on a mark would else leave it stuck), and on a wide screen it is kept
+  // inside the window (on a phone the CSS makes it a sheet at the foot of the screen).
+  function tipBox() {
+    return document.getElementById("vg-tooltip-element");
+  }
+
+  function closeTip() {
+    var box = tipBox();
+    if (box) box.classList.remove("visible");
+  }
+
+  function keepTipInView() {
+    var box = tipBox();
+    if (!box || !box.classList.contains("visible") || window.matchMedia("(max-width: 600px)").matches) return;
+    var rect = box.getBoundingClientRect();
+    var width = document.documentElement.clientWidth;
+    var height = document.documentElement.clientHeight;
+    var left = Math.max(8, Math.min(rect.left, width - rect.width - 8));
+    var top = Math.max(8, Math.min(rect.top, height - rect.height - 8));
+    if (Math.abs(left - rect.left) > 0.5) box.style.left = left + "px";
+    if (Math.abs(top - rect.top) > 0.5) box.style.top = top + "px";
+  }
+
+  function watchTips() {
+    var box = tipBox();
+    if (!box || box.carebookWatched) return;
+    box.carebookWatched = true;
+    new MutationObserver(keepTipInView).observe(box, { attributes: true, attributeFilter: ["style", "class"] });
+  }
+
+  window.addEventListener("scroll", closeTip, { passive: true });
+  document.addEventListener(
+    "pointerdown",
+    function (event) {
+      if (!(event.target.closest && event.target.closest(".carebook-vis svg.marks"))) closeTip();
+    },
+    true
+  );
+
   function embed(chart, spec) {
     var options = {
       renderer: "svg",
@@ -385,6 +425,7 @@
 
   function hideTerm(link) {
     if (tip) tip.hidden = true;
+    link.carebookTapped = false;
     link.removeAttribute("aria-describedby");
   }
 
@@ -399,6 +440,17 @@
     link.addEventListener("blur", function () { hideTerm(link); });
     link.addEventListener("keydown", function (event) {
       if (event.key === "Escape") hideTerm(link);
+    });
+    // On a touch screen the first tap shows the definition, as a tap on a figure shows its card; a second
+    // tap follows the link to the glossary.
+    link.addEventListener("pointerdown", function (event) {
+      link.carebookTouch = event.pointerType === "touch";
+    });
+    link.addEventListener("click", function (event) {
+      if (!link.carebookTouch || link.carebookTapped) return;
+      event.preventDefault();
+      link.carebookTapped = true;
+      showTerm(link);
     });
   }
 
@@ -459,8 +511,35 @@
     });
   }
 
+  // A table wider than its column scrolls in its own box: keyboard users reach it by Tab (and scroll it with
+  // the arrow keys), and screen readers hear it named by the heading above it.
+  function focusableScrollers() {
+    document.querySelectorAll(".bd-article table, .bd-article .table-wrapper, .carebook-data, .carebook-filterable").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 && window.getComputedStyle(box).overflowX !== "visible";
+      if (!scrolls) {
+        if (box.getAttribute("data-carebook-scroller")) {
+          box.removeAttribute("tabindex");
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+          box.removeAttribute("data-carebook-scroller");
+        }
+        return;
+      }
+      if (box.hasAttribute("tabindex")) return;
+      var section = box.closest("section");
+      var heading = section ? section.querySelector("h1, h2, h3, h4") : null;
+      var caption = box.querySelector("caption");
+      var name = (caption || heading || {}).textContent || "Table";
+      box.setAttribute("tabindex", "0");
+      if (box.tagName !== "TABLE") box.setAttribute("role", "region"); // a table keeps its own role
+      box.setAttribute("aria-label", name.replace(/[#¶]/g, "").trim() + " (scrolls sideways)");
+      box.setAttribute("data-carebook-scroller", "yes");
+    });
+  }
+
   var pending = null;
   window.addEventListener("resize", function () {
+    window.setTimeout(focusableScrollers, RESIZE_DELAY_MS);
     window.clearTimeout(pending);
     pending = window.setTimeout(refit, RESIZE_DELAY_MS);
   });
@@ -472,5 +551,7 @@
     document.querySelectorAll("a.carebook-term[title]").forEach(wireTerm);
     document.querySelectorAll("section#check-your-understanding").forEach(wireQuiz);
     linkEditions();
+    focusableScrollers();
+    new MutationObserver(watchTips).observe(document.body, { childList: true }); // vega-tooltip adds its box on first use
   });
 })();

@@ -1,5 +1,6 @@
 /* Glued figures' provenance cards (carebook/figurelinks.py). On a wide screen a card shows beside its
-   figure on hover and focus (CSS) and is kept inside the window. On a phone the first tap on a figure
+   figure on hover and focus (CSS) and is kept inside the window: below the figure, or above it when the
+   window has no room below. On a phone the first tap on a figure
    opens its card as a sheet at the foot of the screen (a second tap follows the link); the sheet is
    moved to the end of the page while open, so no transformed ancestor (a home-page card) can trap it.
    Escape, or a tap elsewhere, closes it. */
@@ -26,6 +27,12 @@
     if (box.right > room) shift = room - box.right;
     if (box.left + shift < 8) shift = 8 - box.left;
     card.style.left = shift + "px";
+    // below its figure when there is room in the window, else above it when there is more room there
+    card.classList.remove("is-above");
+    box = card.getBoundingClientRect();
+    var height = document.documentElement.clientHeight;
+    var figure = wrap.getBoundingClientRect();
+    if (box.bottom > height - 8 && figure.top - box.height - 8 >= 0) card.classList.add("is-above");
   }
 
   function open(wrap) {

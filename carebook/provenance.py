@@ -18,6 +18,8 @@ import pandas as pd
 MIME = "application/vnd.carebook.provenance+json"
 SCHEME = "carebook-figure"
 DESCRIBING = ("measure", "what", "finding", "title", "provision", "name", "party", "component", "programme")
+# Columns that never say in words what a row states (its id, its source, its working notes).
+MACHINERY = {"id", "source_id", "locator", "note", "unit", "basis", "precision", "source_address"}
 YEAR = r"(1[89]\d\d|20\d\d)"
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATES = re.compile(rf"\b{YEAR}(?:[–/-]\d\d(?:\d\d)?)?\b|\b\d{{1,2}} (?:{MONTHS})\b")
@@ -65,9 +67,18 @@ def row_id_of(row: pd.Series) -> str:
     return str(row["id"]) if "id" in row.index else str(row.name)
 
 
+def _words(row: pd.Series) -> str:
+    """A row's first column of words (never its id), for a table with none of the DESCRIBING columns."""
+    for column in row.index:
+        value = row[column]
+        if column not in MACHINERY and isinstance(value, str) and any(ch.isalpha() for ch in value):
+            return value
+    return f"A row of the {str(row.attrs.get('table', 'book')).replace('_', ' ')} table"
+
+
 def describe(row: pd.Series) -> str:
-    """What a row states, in its own words: its measure (or what, finding, title …) and its period."""
-    what = next((str(row[c]) for c in DESCRIBING if c in row.index and not pd.isna(row[c])), row_id_of(row))
+    """What a row states, in its own words: its measure (or what, finding, title …) and its period; never its id."""
+    what = next((str(row[c]) for c in DESCRIBING if c in row.index and not pd.isna(row[c])), None) or _words(row)
     period = row.get("period", row.get("year") if isinstance(row.get("year"), str) else None)  # '2025-26', not 2012
     if period is None or pd.isna(period):
         return what
@@ -105,6 +116,8 @@ def entry(row: pd.Series) -> dict:
             "what": f"Publication date of {row['title']}",
             "figure": "",
             "source": cite(row_id),
+            "citation": cite(row_id),
+            "locator": "",
             "quote": "",
             "basis": "",
         }
@@ -117,6 +130,8 @@ def entry(row: pd.Series) -> dict:
         "what": describe(row),
         "figure": fmt_row(row) if has_value else "",
         "source": source(row),
+        "citation": cite(str(row["source_id"])),
+        "locator": "" if pd.isna(row.get("locator")) else str(row["locator"]),
         "quote": quote(str(row["locator"])),
         "basis": basis(row),
     }

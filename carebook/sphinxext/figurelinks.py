@@ -13,7 +13,7 @@ import html
 
 from docutils import nodes
 
-from carebook import provenance
+from carebook import markup, provenance
 
 DATA_PAGE = "book/data"
 SOURCES_TITLE = "Sources of the figures in this chapter"
@@ -54,12 +54,33 @@ def _line(label: str, text: str, extra: str = "") -> str:
     )
 
 
+QUOTE_CHARS = 320  # a longer quotation is cut, at a word, in cards and the print table
+
+
+def whole_or_cut(text: str, limit: int = QUOTE_CHARS) -> str:
+    """`text` whole, or cut at a word (see carebook.markup.whole_or_cut)."""
+    return markup.whole_or_cut(text, limit)
+
+
+LOCATOR_CHARS = 160  # a longer locator (a section heading, say) is cut at a word
+
+
+def cited(row: dict) -> str:
+    """A row's source as cited with its locator whole or cut at a word, without the quotation a locator holds
+    (the row's `quote`, shown once, whole)."""
+    if "citation" not in row:  # a record from before citations and locators were kept apart
+        return row["source"].split(', quote: "', 1)[0] if row["quote"] else row["source"]
+    if row["quote"] or not row["locator"]:
+        return row["citation"]
+    return f"{row['citation']}, {whole_or_cut(row['locator'], LOCATOR_CHARS)}"
+
+
 def _row_html(row: dict, with_figure: bool) -> str:
-    """A data row in a card: what it states, its source as cited, its words, its basis."""
+    """A data row in a card: what it states, its source as cited, its words (one quotation), its basis."""
     what = f"{row['what']}: {row['figure']}" if with_figure and row["figure"] else row["what"]
-    parts = [f'<span class="carebook-card-what">{html.escape(what)}</span>', _line("Source:", row["source"])]
-    if row["quote"] and row["quote"] not in row["source"]:  # the words in full, where the citation cut them
-        parts.append(_line("In its words:", f"“{row['quote']}”", " carebook-card-quote"))
+    parts = [f'<span class="carebook-card-what">{html.escape(what)}</span>', _line("Source:", cited(row))]
+    if row["quote"]:
+        parts.append(_line("In its words:", f"“{whole_or_cut(row['quote'])}”", " carebook-card-quote"))
     if row["basis"]:
         parts.append(_line("Cash or real terms:", row["basis"]))
     return "".join(parts)
@@ -114,10 +135,16 @@ def visit_figure_html(self, node: figure_link) -> None:
         self.body.append(f'<span class="carebook-fig" tabindex="0" aria-describedby="{card_id}">')
 
 
+def card(card_id: str, body: str) -> str:
+    """A card holding `body` (HTML, escaped) for the link or focusable element just before it: both inside a
+    `span.carebook-fig-wrap`, the element of class `carebook-fig` with aria-describedby=`card_id`. Shown on
+    hover, focus and tap and kept inside the screen by `_static/provenance.js` (any card may reuse it)."""
+    return f'<span class="carebook-card" role="tooltip" id="{html.escape(card_id)}">{body}</span>'
+
+
 def depart_figure_html(self, node: figure_link) -> None:
     """Close the link and add its card."""
-    card = f'<span class="carebook-card" role="tooltip" id="{node["card_id"]}">{card_html(node["record"])}</span>'
-    self.body.append(f"</{node['tag']}>{card}</span>")
+    self.body.append(f"</{node['tag']}>{card(node['card_id'], card_html(node['record']))}</span>")
 
 
 def _pass(self, node) -> None:
@@ -127,40 +154,36 @@ def _pass(self, node) -> None:
 # --- Print: the sources of each chapter's figures -----------------------------------------------
 
 
-def _source_row(record: dict) -> list[str]:
-    """Figure, what it states, and its source(s) as cited, for the print table."""
+def _tex(text: str) -> str:
+    """Plain text escaped for XeLaTeX."""
+    from sphinx.util.texescape import escape
+
+    return escape(text, "xelatex")
+
+
+def _source_entry(record: dict, quoted: set[str]) -> str:
+    """One figure in the print list: the figure, what it states, its source(s) as cited and, the first time a
+    row appears in the chapter, its source's words (whole, or cut at a word)."""
     if record["kind"] == "count":
         count = record["count"]
-        return [record["text"], f"Count of rows: {count['label']}", "The sources named in each row of the data"]
-    rows = record["rows"]
-    what = rows[0]["what"] if record["kind"] == "row" else "Computed from: " + "; ".join(r["what"] for r in rows)
-    sources = list(dict.fromkeys(r["source"] for r in rows))
-    return [record["text"], what, "; ".join(sources)]
+        what = f"A count of rows: {count['label']} ({count['rows']} rows), each row naming its source."
+        return r"\carebookfiguresource{" + _tex(record["text"]) + "}{" + _tex(what) + "}"
+    parts = []
+    for row in record["rows"]:
+        text = row["what"] + ". " + cited(row)
+        if row["quote"] and row["key"] not in quoted:
+            quoted.add(row["key"])
+            text += ": “" + whole_or_cut(row["quote"]) + "”"
+        parts.append(text.rstrip(".") + ".")
+    head = "" if record["kind"] == "row" else "Computed from: "
+    return r"\carebookfiguresource{" + _tex(record["text"]) + "}{" + _tex(head + " ".join(parts)) + "}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
-    """A plain docutils table of text cells."""
-    table = nodes.table(classes=["carebook-figure-sources"])
-    group = nodes.tgroup(cols=len(header))
-    table += group
-    for _ in header:
-        group += nodes.colspec(colwidth=1)
-
-    def row(cells: list[str]) -> nodes.row:
-        line = nodes.row()
-        for cell in cells:
-            entry = nodes.entry()
-            entry += nodes.paragraph(cell, cell)
-            line += entry
-        return line
-
-    head = nodes.thead()
-    head += row(header)
-    body = nodes.tbody()
-    for cells in rows:
-        body += row(cells)
-    group += [head, body]
-    return table
+def sources_list(records: list[dict]) -> str:
+    """The LaTeX of a chapter's list of figure sources (latex/carebook.sty sets it small, in two columns)."""
+    quoted: set[str] = set()
+    entries = "\n".join(_source_entry(record, quoted) for record in records)
+    return "\\begin{carebookfiguresources}\n" + entries + "\n\\end{carebookfiguresources}\n"
 
 
 def _post_transforms() -> tuple[type, ...]:
@@ -192,10 +215,10 @@ def _post_transforms() -> tuple[type, ...]:
                     chapter += self.sources_section(page.get("docname", "index"), list(records.values()))
 
         def sources_section(self, docname: str, records: list[dict]) -> nodes.section:
-            """A section titled SOURCES_TITLE with one row per figure."""
+            """A section titled SOURCES_TITLE with one entry per figure."""
             section = nodes.section(ids=[f"figure-sources-{docname.replace('/', '-')}"])
             section += nodes.title(SOURCES_TITLE, SOURCES_TITLE)
-            section += _table(["Figure", "What it states", "Source"], [_source_row(r) for r in records])
+            section += nodes.raw("", sources_list(records), format="latex")
             return section
 
     return (FigureSourcesForPrint,)

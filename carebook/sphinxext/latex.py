@@ -7,9 +7,12 @@ import re
 from pathlib import Path
 
 BIBLIOGRAPHY_MARKER = "carebook_bibliography"  # attribute of the markers of the print build's transforms
-# A chart PNG this many pixels wide spans the PDF's text width: charts.WIDTH (640) plus axes is about
-# 700 CSS pixels, drawn at charts.PNG_SCALE (2); its 12 px lettering then prints at about 7.5 pt.
-CHART_PIXELS_PER_LINE = 1400
+# A chart this many pixels wide spans the PDF's text width (A4 less the margins of _config.yml's
+# sphinxsetup, in points): charts.WIDTH (640) plus axes is about 700 pixels; 12 px lettering then prints
+# at about 7.7 pt, and no lettering prints smaller than MIN_PRINT_PT (smaller fonts are grown for print).
+CHART_PIXELS_PER_LINE = 700
+TEXT_WIDTH_PT = 448
+MIN_PRINT_PT = 7.0
 
 
 # --- Sphinx extension for the LaTeX build -----------------------------------------------
@@ -146,25 +149,51 @@ def _post_transforms() -> tuple[type, ...]:
                 ]
             )
 
-    class ChartsAtOneScale(SphinxPostTransform):
-        """Print every chart at the same scale, so their lettering is the same size: a PNG of
-        CHART_PIXELS_PER_LINE pixels spans the text width, a narrower one less (LaTeX would otherwise
-        blow every chart up, or shrink it, to the full width)."""
+    class ChartsAsVectors(SphinxPostTransform):
+        """Print every chart as vector graphics (drawn again from its spec by vl-convert: its lettering is
+        searchable text) at one scale, so their lettering is the same size from chart to chart: a chart of
+        CHART_PIXELS_PER_LINE pixels spans the text width, a narrower one less, and fonts too small for
+        MIN_PRINT_PT at that scale are grown. The chart's alt text goes with the image for tagged PDF."""
 
         default_priority = 800
         formats = ("latex",)
 
         def run(self, **kwargs) -> None:
-            for image in self.document.findall(nodes.image):
-                if "width" in image or "scale" in image:
+            charts = _book_charts(Path(self.env.srcdir))
+            for image in list(self.document.findall(nodes.image)):
+                chart = charts.get(Path(str(image.get("uri", ""))).stem)
+                if chart is None or chart["spec"] is None or "width" in image or "scale" in image:
                     continue
-                path = Path(image["uri"])
-                pixels = png_width(path if path.is_absolute() else Path(self.env.srcdir) / path)
-                if pixels:
-                    image["width"] = f"{min(100.0, 100 * pixels / CHART_PIXELS_PER_LINE):.1f}%"
+                image.replace_self(nodes.raw("", print_chart(chart, Path(self.app.outdir)), format="latex"))
 
     NO_LONGTABLE = (nodes.table, nodes.Admonition, nodes.sidebar, nodes.topic, nodes.footnote, nodes.list_item)
-    return MarkBibliographies, NoteCitations, BibliographiesInPlace, TablesForPrint, ChartsAtOneScale
+    return MarkBibliographies, NoteCitations, BibliographiesInPlace, TablesForPrint, ChartsAsVectors
+
+
+def _book_charts(srcdir: Path) -> dict[str, dict]:
+    """Every chart of the book's executed chapters, by the name myst-nb gives its PNG (see vector.chart_outputs)."""
+    from carebook.sphinxext import vector
+
+    found: dict[str, dict] = {}
+    for notebook in sorted(srcdir.rglob("*.ipynb")):
+        inside = notebook.relative_to(srcdir).parts
+        if "_build" not in inside and ".ipynb_checkpoints" not in inside:
+            found.update(vector.chart_outputs(notebook))
+    return found
+
+
+def print_chart(chart: dict, outdir: Path) -> str:
+    """The LaTeX that includes `chart` as a PDF drawn into `outdir`, at the book's one scale, with its alt text."""
+    from carebook.sphinxext import vector
+
+    per_point = TEXT_WIDTH_PT / CHART_PIXELS_PER_LINE
+    spec, svg = vector.legible(chart["spec"], MIN_PRINT_PT, CHART_PIXELS_PER_LINE, per_point)
+    name = f"chart-{vector.spec_key(spec)}.pdf"
+    vector.write_chart(spec, outdir / name, "pdf")
+    share = min(1.0, vector.svg_width(svg) / CHART_PIXELS_PER_LINE)
+    alt = _tex(" ".join(chart["alt"].split())).replace(r"\sphinxhyphen{}", "-")  # plain hyphens in alt text
+    stem = name.removesuffix(".pdf")
+    return f"\\noindent\\sphinxincludegraphics[width={share:.3f}\\linewidth,alt={{{alt}}}]{{{{{stem}}}.pdf}}\n"
 
 
 def short_caption(text: str, limit: int = 110) -> str:
@@ -199,18 +228,6 @@ def depart_caption(self, node) -> None:
     from sphinx.writers.latex import LaTeXTranslator
 
     LaTeXTranslator.depart_caption(self, node)
-
-
-def png_width(path: Path) -> int | None:
-    """The width in pixels of a PNG file (from its header), or None if `path` is not a readable PNG."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(24)
-    except OSError:
-        return None
-    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return int.from_bytes(head[16:20], "big")
 
 
 def _citation_key(citation) -> str:
@@ -271,10 +288,27 @@ def column_widths(rows: list[list[str]], code: set[int] = frozenset(), line: int
     return [width + pad for width in widths]
 
 
+# Tagged PDF (LaTeX's tagging project, phase II, as this TeX Live has it): a structure tree that screen
+# readers follow. It must come before \documentclass, where Sphinx's template offers no place.
+DOCUMENT_METADATA = "\\DocumentMetadata{testphase=phase-II, lang=en-GB}\n"
+
+
+def tag_document(app, exception) -> None:
+    """Put DOCUMENT_METADATA at the head of each .tex the LaTeX builder wrote."""
+    if exception is not None:
+        return
+    for tex in Path(app.outdir).glob("*.tex"):
+        text = tex.read_text(encoding="utf-8")
+        if not text.startswith(DOCUMENT_METADATA):
+            tex.write_text(DOCUMENT_METADATA + text, encoding="utf-8")
+
+
 def setup(app) -> dict:
-    """The print build's Sphinx extension: bibliographies where their directives stand, tables that fit."""
+    """The print build's Sphinx extension: bibliographies where their directives stand, tables that fit,
+    vector charts, a tagged PDF."""
     from docutils import nodes
 
+    app.connect("build-finished", tag_document)
     for transform in _post_transforms():
         app.add_post_transform(transform)
     app.add_node(nodes.caption, override=True, latex=(visit_caption, depart_caption))

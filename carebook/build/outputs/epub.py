@@ -92,8 +92,8 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 OUTPUT = Output(
     name="epub",
     product=f"epub/{EPUB_NAME}.epub",
-    help="the EPUB edition (charts as images)",
-    entries=("build/outputs/epub.py", "sphinxext/epub.py"),
+    help="the EPUB edition (charts as SVG)",
+    entries=("build/outputs/epub.py", "sphinxext/epub.py", "sphinxext/vector.py"),
     make=make,
     publish=publish_file,
     ignore=("latex/*", *(f"_static/{name}" for name in WEB_STATIC)),  # print styles; web scripts it leaves out

@@ -57,6 +57,8 @@ def latex_problems(log: str, output: str = "") -> list[str]:
         elif line.startswith("Missing character: "):
             problems.append(f"a character the fonts lack, dropped from the PDF: {line}")
     for target in sorted(set(re.findall(r"Object @(\S+) used, but not defined", output))):
+        if re.fullmatch(r"pdf\.(?:lnk|obj)\d+", target):  # objects of the tagged PDF's own structure, not link targets
+            continue
         problems.append(f"a link to a target that does not exist: {target}")
     return list(dict.fromkeys(problems))
 
@@ -113,7 +115,7 @@ OUTPUT = Output(
     name="pdf",
     product=f"pdf/{PDF_NAME}.pdf",
     help="the PDF edition (XeLaTeX)",
-    entries=("build/outputs/pdf.py", "sphinxext/latex.py"),
+    entries=("build/outputs/pdf.py", "sphinxext/latex.py", "sphinxext/vector.py"),
     make=make,
     publish=publish_file,
     ignore=("_static/*.js", "_static/*.css"),  # web assets
