@@ -15,7 +15,7 @@ DASHES = [[1, 0], [7, 4], [2, 3]]
 INK, MONEY = "#333333", "#E69F00"  # links carrying money in the house orange, the rest in the text colour
 BOX_W, BOX_H = 0.66, 0.3  # a box's half-width and half-height, in the units of the layout's grid
 NAME_CHARS = 20  # a body's name wraps at this many characters inside its box
-CHANGE_DY = 18  # pixels below a box's centre for its line of changes
+CHANGE_DY = 22  # pixels below a box's centre for its line of changes
 TWIN = 8  # pixels between two links that join the same pair of bodies
 LETTER_PX = 6  # the width of a letter of link lettering, near enough to set a label beside a vertical link
 ROW_PX, LIST_TEXT_X, LIST_CHARS = 48, 46, 40  # the phone list: row height, where text starts, wrap width
@@ -172,7 +172,7 @@ def network(
         .transform_filter("datum.kind == 'body' && !datum._change")
     )
     raised = (
-        base.mark_text(fontSize=12, lineBreak="\n", color="#111111", dy=-8)
+        base.mark_text(fontSize=12, lineBreak="\n", color="#111111", dy=-10)
         .encode(text="_label:N", tooltip=body_tip)
         .transform_filter("datum.kind == 'body' && datum._change")
     )

@@ -52,7 +52,12 @@ LETTERING = """() => {
     texts.forEach((a, i) => {
       const out = ([x, y]) => x < frame.left - 1 || x > frame.right + 1 || y < frame.top - 1 || y > frame.bottom + 1;
       if (a.quad.some(out)) outside.push(a.text);
-      texts.slice(i + 1).forEach(b => { if (!apart(a.quad, b.quad)) overlaps.push(a.text + ' / ' + b.text); });
+      // the same words drawn twice in one place are one lettering (a white halo under the text)
+      const near = (b, k) => Math.hypot(a.quad[k][0] - b.quad[k][0], a.quad[k][1] - b.quad[k][1]) < 1;
+      const halo = b => b.text === a.text && a.quad.every((_, k) => near(b, k));
+      texts.slice(i + 1).forEach(b => {
+        if (!halo(b) && !apart(a.quad, b.quad)) overlaps.push(a.text + ' / ' + b.text);
+      });
     });
     return {id: el.id, texts: texts.length, overlaps, outside};
   });
@@ -206,7 +211,8 @@ def test_cards_name_rows_in_words_with_one_quotation_each(built_book: Path):
         for card in soup.select(".carebook-card"):
             cards += 1
             text = card.get_text(" ")
-            shown = [word for word in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", text) if word in ids]
+            words = re.sub(r"https?://\S+", " ", text)  # a citation card's address may hold any slug
+            shown = [word for word in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", words) if word in ids]
             assert not shown, f"{chapter.slug}: a card shows row ids {shown}: {text[:120]}"
             rows = max(1, len(card.select(".carebook-card-row")))
             assert text.count("“") <= rows, f"{chapter.slug}: a card quotes more than once a row: {text[:200]}"

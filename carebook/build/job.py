@@ -36,6 +36,15 @@ class Spare:
 
 
 _worker = threading.local()  # per worker thread: at most one spare kernel
+_FIRST_IMPORTS = threading.Lock()
+
+
+def _import_kernel_machinery() -> None:
+    """Import what starting a kernel imports, one thread at a time: two threads of one process (the threads
+    executor, a Dask worker) importing IPython for the first time at once can fail with KeyError('IPython')."""
+    with _FIRST_IMPORTS:
+        import IPython.paths  # noqa: F401
+        import jupyter_client.kernelspec  # noqa: F401
 
 
 def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
@@ -63,6 +72,7 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
     """A fresh kernel in `cwd` with its own folder (reads, stderr log), recording the reads under the root."""
     from jupyter_core.utils import run_sync
 
+    _import_kernel_machinery()
     folder = tempfile.TemporaryDirectory(prefix=f"carebook-{job.slug}-")
     (Path(folder.name) / "scratch").mkdir()
     # Unix sockets in the kernel's own folder, not TCP ports: two kernels starting at once can never pick the

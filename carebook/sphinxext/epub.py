@@ -3,6 +3,7 @@ web edition's downloads (loaded for the EPUB build only, by carebook/build/outpu
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from pathlib import Path
@@ -59,7 +60,8 @@ def reader_chart(chart: dict, outdir: Path) -> str:
     """Draw `chart` for an e-reader into outdir/_images as SVG; returns its file name."""
     from carebook.sphinxext import vector
 
-    base = chart["narrow"] or vector.narrowed(chart["spec"], READER_PIXELS - 60)
+    narrow = chart["narrow"] and vector.with_title_wrapped(copy.deepcopy(chart["narrow"]), READER_PIXELS - 60)
+    base = narrow or vector.narrowed(chart["spec"], READER_PIXELS - 60)
     spec, svg = vector.legible(base, MIN_READER_PX, READER_PIXELS, 1.0)
     name = f"chart-{vector.spec_key(spec)}.svg"
     target = outdir / "_images" / name

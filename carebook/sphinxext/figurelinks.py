@@ -54,7 +54,8 @@ def _line(label: str, text: str, extra: str = "") -> str:
     )
 
 
-QUOTE_CHARS = 320  # a longer quotation is cut, at a word, in cards and the print table
+QUOTE_CHARS = 320  # a longer quotation is cut, at a word, in cards
+PRINT_QUOTE_CHARS = 160  # and in the print list of figure sources, which a reader pages through
 
 
 def whole_or_cut(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -173,7 +174,7 @@ def _source_entry(record: dict, quoted: set[str]) -> str:
         text = row["what"] + ". " + cited(row)
         if row["quote"] and row["key"] not in quoted:
             quoted.add(row["key"])
-            text += ": “" + whole_or_cut(row["quote"]) + "”"
+            text += ": “" + whole_or_cut(row["quote"], PRINT_QUOTE_CHARS) + "”"
         parts.append(text.rstrip(".") + ".")
     head = "" if record["kind"] == "row" else "Computed from: "
     return r"\carebookfiguresource{" + _tex(record["text"]) + "}{" + _tex(head + " ".join(parts)) + "}"

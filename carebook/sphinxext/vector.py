@@ -161,11 +161,16 @@ def narrowed(spec: dict, width: int) -> dict:
     config["axisXDiscrete"] = {**config.get("axisXDiscrete", {}), "labelAngle": -35, "labelAlign": "right"}
     for key in ("axisTemporal", "axisQuantitative"):
         config[key] = {"labelOverlap": "greedy", "labelSeparation": 6, **config.get(key, {})}
-    title = out.get("title")
-    if isinstance(title, dict) and title.get("text"):  # the source line beneath, wrapped to the narrow width
+    return with_title_wrapped(out, width)
+
+
+def with_title_wrapped(spec: dict, width: int) -> dict:
+    """`spec` (changed in place and returned) with its source line beneath re-wrapped to `width` pixels."""
+    title = spec.get("title")
+    if isinstance(title, dict) and title.get("text"):
         text = title["text"] if isinstance(title["text"], list) else [str(title["text"])]
         title["text"] = textwrap.wrap(" ".join(text), max(20, width // TITLE_CHAR_PIXELS))
-    return out
+    return spec
 
 
 def legible(spec: dict, smallest: float, page: float, per_pixel: float) -> tuple[dict, str]:
