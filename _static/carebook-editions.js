@@ -1,4 +1,4 @@
-/* Joined Up?: which other editions sit beside this web edition. `carebook pdf` and `carebook epub` rewrite
-   this file in the published site when they put an edition there (see carebook/build/publish.py). */
-window.carebookPdf = "";
-window.carebookEpub = "";
+/* Joined Up?: which other editions sit beside this web edition. `carebook pdf`, `carebook epub` (each edition
+   of carebook/build/outputs/ with a link) rewrite this listing in the published site when they put their
+   edition there (see carebook/build/publish.py): {name: {file, link}}. */
+window.carebookEditions = {};

@@ -489,23 +489,21 @@
     });
   }
 
-  // The PDF and EPUB editions: linked from every page once `carebook pdf` or `carebook epub` has
-  // published them into the site (it then names the file in _static/carebook-editions.js).
+  // The other editions (PDF, EPUB): linked from every page once `carebook pdf` or `carebook epub` has
+  // published them into the site (it then lists the file and its link in _static/carebook-editions.js).
   function linkEditions() {
     var script = document.querySelector('script[src*="carebook.js"]');
     var base = script ? script.getAttribute("src").replace(/_static\/carebook\.js.*$/, "") : "";
     var article = document.querySelector(".bd-article") || document.querySelector("main");
     if (!article) return;
-    [
-      ["carebookEpub", "carebook-epub", "Download the EPUB edition of this book (for e-readers)"],
-      ["carebookPdf", "carebook-pdf", "Download the PDF edition of this book"],
-    ].forEach(function (edition) {
-      if (!window[edition[0]]) return;
+    var editions = window.carebookEditions || {};
+    Object.keys(editions).sort().forEach(function (name) {
+      var edition = editions[name];
       var p = document.createElement("p");
-      p.className = edition[1];
+      p.className = "carebook-" + name;
       var a = document.createElement("a");
-      a.href = base + window[edition[0]];
-      a.textContent = edition[2];
+      a.href = base + edition.file;
+      a.textContent = edition.link;
       p.appendChild(a);
       article.insertBefore(p, article.firstChild);
     });

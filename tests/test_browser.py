@@ -579,7 +579,7 @@ def test_every_page_links_the_pdf_once_it_is_built(built_pdf: Path, site: str, b
         assert response.body() == built_pdf.read_bytes(), "the site links a PDF other than the one just built"
         # A site whose editions script names no PDF (as before `carebook pdf` has run) shows no link.
         unbuilt = ROOT / "_static" / "carebook-editions.js"
-        assert 'carebookPdf = ""' in unbuilt.read_text(encoding="utf-8")
+        assert "carebookEditions = {};" in unbuilt.read_text(encoding="utf-8")
         page.route(re.compile(r"/_static/carebook-editions\.js"), lambda route: route.fulfill(path=str(unbuilt)))
         page.goto(f"{site}/{PAGES[1].name}.html")
         assert page.get_by_role("link", name=PDF_LINK).count() == 0, "a PDF link shows with no PDF built"

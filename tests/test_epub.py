@@ -50,7 +50,7 @@ def test_epub_holds_the_book_and_not_the_web_machinery(built_epub: Path):
 
 def test_epub_is_linked_from_the_published_site(built_epub: Path):
     script = (ROOT / "_build" / "html" / "_static" / "carebook-editions.js").read_text(encoding="utf-8")
-    assert 'window.carebookEpub = "joined-up.epub";' in script
+    assert '"epub": {"file": "joined-up.epub", "link": "Download the EPUB edition' in script
     assert (ROOT / "_build" / "html" / "joined-up.epub").read_bytes() == built_epub.read_bytes()
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 EDITIONS_SCRIPT = "_static/carebook-editions.js"  # tells every web page which other editions exist
+EDITIONS = re.compile(r"^window\.carebookEditions = (\{.*\});$", re.M)  # its one listing
 
 
 def publish(source: Path, target: Path) -> None:
@@ -45,7 +48,7 @@ def publish_file(source: Path, target: Path) -> None:
     fresh.replace(target)
 
 
-def beside_site(edition: Path, html: Path, name: str) -> None:
+def beside_site(edition: Path, html: Path, name: str, link: str) -> None:
     """Put an edition (the PDF, the EPUB) into the published web edition and tell its pages to link it.
 
     Only the published site changes (never the staged tree), so HTML builds stay the same with or without
@@ -55,8 +58,16 @@ def beside_site(edition: Path, html: Path, name: str) -> None:
     if not script.exists():
         return
     publish_file(edition, html / edition.name)
-    variable = f"carebook{name.capitalize()}"  # carebookPdf, carebookEpub: named for the output
-    blank = f'window.{variable} = "";'
-    script.write_text(
-        script.read_text(encoding="utf-8").replace(blank, f'window.{variable} = "{edition.name}";'), encoding="utf-8"
-    )
+    text = script.read_text(encoding="utf-8")
+    found = EDITIONS.search(text)
+    editions = json.loads(found.group(1)) if found else {}
+    editions[name] = {"file": edition.name, "link": link}  # named for the output in the table (outputs.TABLE)
+    listing = f"window.carebookEditions = {json.dumps(editions, sort_keys=True, ensure_ascii=False)};"
+    publish_file_text(script, EDITIONS.sub(lambda _: listing, text) if found else f"{text}\n{listing}\n")
+
+
+def publish_file_text(target: Path, text: str) -> None:
+    """Replace the text file `target` in one rename."""
+    fresh = target.with_name(f".{target.name}.new")
+    fresh.write_text(text, encoding="utf-8")
+    fresh.replace(target)

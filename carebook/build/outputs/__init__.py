@@ -27,7 +27,7 @@ class Output:
     make: Callable[[Path, Path, Path, bool], Path]  # (root, build, stage, force) -> the edition made in .work
     publish: Callable[[Path, Path], None]  # (made, product)
     ignore: tuple[str, ...] = ()  # staged files it never reads (patterns): an edit to them leaves it unchanged
-    beside_site: bool = False  # also published into the web edition, whose pages then link it
+    link: str = ""  # with a link text, it is also published into the web edition, whose pages then link it
 
 
 def step(output: Output, target: Path) -> stamp.Step:
@@ -56,10 +56,10 @@ def render(output: Output, root: Path, build: Path, target: Path, report: Report
         with Timer(report, output.name):
             output.publish(output.make(root, build, target, force), product)
             record.write(wanted)
-    if output.beside_site:
+    if output.link:
         from carebook.build.publish import beside_site
 
-        beside_site(product, build / "html", output.name)
+        beside_site(product, build / "html", output.name, output.link)
 
 
 def outputs() -> dict[str, Output]:

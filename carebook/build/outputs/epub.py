@@ -97,5 +97,5 @@ OUTPUT = Output(
     make=make,
     publish=publish_file,
     ignore=("latex/*", *(f"_static/{name}" for name in WEB_STATIC)),  # print styles; web scripts it leaves out
-    beside_site=True,
+    link="Download the EPUB edition of this book (for e-readers)",
 )

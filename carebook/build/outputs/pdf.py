@@ -119,5 +119,5 @@ OUTPUT = Output(
     make=make,
     publish=publish_file,
     ignore=("_static/*.js", "_static/*.css"),  # web assets
-    beside_site=True,
+    link="Download the PDF edition of this book",
 )
