@@ -127,7 +127,7 @@ def test_figure_sources_are_compact_and_quote_whole_words(built_pdf: Path):
     assert len(chapters) >= 6, f"{len(chapters)} chapters with figure sources"
     for chapter in chapters:
         # measured 1, 2, 3, 2, 3 and 4 pages a chapter (15 in all, from about 20), the first and last of them
-        # partial; the 2022-2026 chapter's diagram and fund grid cite 80 rows. The aim of about one page a
+        # partial; the 2022-2026 chapter's diagram and fund grid cite many rows. The aim of about one page a
         # chapter is not yet met
         assert len(chapter) <= 4, f"a chapter's figure sources run over {len(chapter)} pages"
     text = "\n".join(page for chapter in chapters for page in chapter)
