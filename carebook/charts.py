@@ -50,6 +50,7 @@ COLOURS: dict[str, dict[str, str]] = {
 }
 # Charts whose scales are bound to drag and zoom zoom only with Shift held: the wheel scrolls the page.
 ZOOM_EVENTS = "wheel![event.shiftKey]"
+EDGE_PADDING = 8  # pixels beyond a zoomable axis's domain: room for half the largest mark (size 120: radius 6)
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 WIDTH = 640
 MIN_ALT_WORDS = 6
@@ -239,7 +240,9 @@ def house_colours(spec: dict) -> dict:
             mapping = colours_for(scale.get("domain") or values)
             if mapping is None or "range" in scale:
                 continue
-            domain = scale.get("domain") or [value for value in mapping if value in set(values)]
+            # Only the values drawn: a legend key with no mark of its colour misleads (colours stay tied to values).
+            present = set(values)
+            domain = [value for value in scale.get("domain") or mapping if value in present] or scale.get("domain")
             scale["domain"], scale["range"] = domain, [mapping[value] for value in domain]
             for other in ("shape", "strokeDash", "size", "opacity"):  # the same field elsewhere: one legend
                 same = encoding.get(other)
@@ -249,13 +252,28 @@ def house_colours(spec: dict) -> dict:
 
 
 def house_interaction(spec: dict) -> dict:
-    """`spec` with every scale-bound interval (Altair's `.interactive()`) zooming only with Shift held."""
-    for node in _dicts(spec):
+    """`spec` with every scale-bound interval (Altair's `.interactive()`) zooming only with Shift held, and its
+    axes padded so that a mark at either end of the domain is drawn whole (bound scales clip marks to the plot)."""
+    for node in list(_dicts(spec)):
         for param in node.get("params", []) if isinstance(node.get("params"), list) else []:
             select = param.get("select")
             if isinstance(select, dict) and select.get("type") == "interval" and param.get("bind") == "scales":
                 select["zoom"] = ZOOM_EVENTS
+                pad_bound_axes(node, select.get("encodings", ["x", "y"]))
     return spec
+
+
+def pad_bound_axes(node: dict, channels: Sequence[str]) -> None:
+    """Give the continuous scales of `channels` in `node` (and its layers) EDGE_PADDING pixels at each end.
+
+    Vega pads the initial domain only: once dragged or zoomed the view's own domain is used as it is."""
+    for part in _dicts(node):
+        encoding = part.get("encoding")
+        for channel in channels if isinstance(encoding, dict) else ():
+            enc = encoding.get(channel)
+            continuous = isinstance(enc, dict) and enc.get("type") in ("quantitative", "temporal")
+            if continuous and enc.setdefault("scale", {}) is not None:  # `scale: null` draws values as they are
+                enc["scale"].setdefault("padding", EDGE_PADDING)
 
 
 def figure(

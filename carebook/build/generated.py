@@ -76,6 +76,11 @@ def field_label(name: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def table_title(resource: dict) -> str:
+    """A table's heading on the data page: its title in the data package, else its name in words."""
+    return resource.get("title") or field_label(resource["name"])
+
+
 def _used_in(uses: list[tuple[str, str]]) -> str:
     """'{doc}`/book/funding` (3 figures); …': the chapters whose figures use a row, and how many figures."""
     by_page: dict[str, int] = defaultdict(int)
@@ -168,7 +173,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
         fields = _schema(data_dir, res)["fields"]
         lines = [
             f"({res['name']}-table)=",
-            f"## `{res['path']}`",
+            f"## {markdown_text(table_title(res))}",  # what it holds; the download link keeps the file's name
             "",
             markdown_text(res.get("description", "")),  # shown as written, never as markup
             "",

@@ -13,6 +13,7 @@ import yaml
 from carebook.build import bibexport, bundles, changes, downloads, generated
 from carebook.build.atomic import write_atomic
 from carebook.build.edition import Edition
+from carebook.build.sourcepage import source_page
 from carebook.build.toc import pages, title
 from carebook.errors import load_yaml, read_text
 
@@ -35,7 +36,7 @@ def computed_link(slug: str) -> dict:
     """A Markdown cell, web edition only, linking the chapter's source: the code behind every figure."""
     text = (
         "```{only} html and not singlehtml\n"  # the single page has no chapter pages to link from
-        f'<p class="carebook-computed"><a href="../{CODE_DIR}/{slug}.md">How this page was computed</a>: '
+        f'<p class="carebook-computed"><a href="../{CODE_DIR}/{slug}.html">How this page was computed</a>: '
         "the chapter's notebook, with the code that reads the book's data tables and computes every figure "
         "and number on this page.</p>\n"
         f'<p class="carebook-computed"><a href="../{bundles.BUNDLE_DIR}/{slug}.zip" download>Run it yourself</a>: '
@@ -129,8 +130,10 @@ def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: 
     for page in pages(root):
         if page.is_notebook:
             wanted[target / f"{page.name}.ipynb"] = reader_notebook(executed / f"{page.slug}.ipynb", page.slug)
-            wanted[target / CODE_DIR / f"{page.slug}.md"] = page.path.read_bytes()
-            heading = title(read_text(page.path, root))
+            source = read_text(page.path, root)
+            heading = title(source)
+            wanted[target / CODE_DIR / f"{page.slug}.md"] = page.path.read_bytes()  # the download
+            wanted[target / CODE_DIR / f"{page.slug}.html"] = source_page(source, heading, page.slug, page.name)
             wanted[target / bundles.BUNDLE_DIR / f"{page.slug}.zip"] = bundles.bundle(root, build, page.slug, heading)
         else:
             text = read_text(page.path, root)
