@@ -467,8 +467,14 @@ def test_each_chapter_links_how_it_was_computed(tab, site):
         tab.goto(f"{site}/{page.name}.html")
         links = tab.get_by_role("link", name="How this page was computed")
         assert links.count() == 1, f"{page.name}: {links.count()} links to how the page was computed"
-        response = tab.request.get(links.first.evaluate("a => a.href"))
-        assert response.ok and "```{code-cell}" in response.text(), f"{page.name}: the link does not reach its code"
+        heading = tab.locator("h1").first.inner_text().rstrip("#").strip()
+        links.first.click()
+        tab.wait_for_load_state()
+        shown = tab.inner_text("body")  # as the browser decoded it: the chapter's en dashes, not "â€“"
+        assert "```{code-cell}" in shown, f"{page.name}: the link does not reach its code"
+        assert heading in shown and "â€" not in shown, f"{page.name}: its source is not read as UTF-8"
+        download = tab.locator("a[download]", has_text="Download")
+        assert tab.request.get(download.evaluate("a => a.href")).body().decode("utf-8") in shown.replace("\r", "")
 
 
 def test_the_wheel_over_every_chart_scrolls_the_page(tab, site):

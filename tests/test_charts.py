@@ -282,6 +282,25 @@ def test_a_zoomable_chart_zooms_only_with_shift():
     assert all(p["select"]["zoom"] == "wheel![event.shiftKey]" for p in bound)
 
 
+def test_a_legend_keeps_only_the_values_drawn_in_their_own_colours():
+    kinds = list(charts.COLOURS["kind of provision"])  # duty, power, structure
+    frame = pd.DataFrame({"kind": ["duty", "structure"], "n": [1, 2]})
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(x="kind:N", y="n:Q", color=alt.Color("kind:N", scale=alt.Scale(domain=kinds)))
+    )
+    drawn = colours_by_value(charts.Figure(chart, ALT, [a_source()], None).spec)
+    assert drawn == {kind: charts.COLOURS["kind of provision"][kind] for kind in ("duty", "structure")}
+
+
+def test_a_zoomable_axis_has_room_for_the_points_at_its_ends():
+    figure = charts.Figure(a_chart().interactive(bind_y=False), ALT, [a_source()], None)
+    encoding = figure.spec["encoding"]
+    assert encoding["x"]["scale"]["padding"] == charts.EDGE_PADDING
+    assert "padding" not in encoding["y"].get("scale", {}), "an axis that does not zoom keeps its own ends"
+
+
 def test_data_table_prints_numbers_as_the_prose_does():
     frame = pd.DataFrame(
         {"year": [2015, 2025], "million": [3800.0, 5614.0], "change": [-106000.0, 87000.0], "sites": [29, 14]}

@@ -270,3 +270,105 @@ def test_a_tap_on_a_glossary_term_shows_its_meaning_before_following_it(screens,
     assert len(tip.inner_text().split()) >= 3
     term.tap()
     tab.wait_for_url("**/book/glossary.html*", timeout=5000)
+
+
+# Each drawn legend key and whether some mark outside the legend is drawn in its colour (fill or stroke).
+LEGEND_KEYS = """() => [...document.querySelectorAll('.carebook-vis svg.marks')].map(svg => {
+  const probe = document.createElement('i');
+  document.body.appendChild(probe);
+  const colour = c => {
+    if (!c || c === 'none' || c === 'transparent') return null;
+    probe.style.color = '';
+    probe.style.color = c;
+    return getComputedStyle(probe).color;
+  };
+  const drawn = new Set();
+  svg.querySelectorAll('.role-mark path, .role-mark rect, .role-mark line').forEach(shape => {
+    if (shape.closest('.role-legend')) return;
+    [shape.getAttribute('fill'), shape.getAttribute('stroke')].map(colour).forEach(c => c && drawn.add(c));
+  });
+  const labels = [...svg.querySelectorAll('.role-legend-label text')].map(t => t.textContent);
+  const keys = [...svg.querySelectorAll('.role-legend-symbol path')].map((key, i) => ({
+    label: labels[i] || '?',
+    marked: [key.getAttribute('fill'), key.getAttribute('stroke')].map(colour).some(c => c && drawn.has(c)),
+  }));
+  probe.remove();
+  return {id: svg.closest('.carebook-vis').id, keys};
+})"""
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_every_legend_key_has_marks_of_its_colour(screens, site, screen):  # noqa: F811
+    """A key with no mark of its colour tells of something the chart does not show (issue 26: a grey key)."""
+    tab = screens[screen]
+    keys = 0
+    for chapter in CHAPTERS:
+        tab.goto(f"{site}/{chapter.name}.html")
+        wait_for_charts(tab)
+        for chart in tab.evaluate(LEGEND_KEYS):
+            keys += len(chart["keys"])
+            unmarked = [key["label"] for key in chart["keys"] if not key["marked"]]
+            assert not unmarked, f"{chapter.slug} #{chart['id']} ({screen}): legend keys with no mark: {unmarked}"
+    assert keys >= 20, f"only {keys} legend keys found"
+
+
+# Points of charts whose scales are bound to drag and zoom (vega clips those marks to the plot): each point's box
+# against its plot's, and how many points were measured.
+CLIPPED_POINTS = """() => {
+  const cut = [];
+  let points = 0;
+  document.querySelectorAll('.carebook-vis svg.marks .role-frame').forEach(frame => {
+    const plot = frame.querySelector(':scope > g > path.background');
+    if (!plot) return;
+    const p = plot.getBoundingClientRect();
+    frame.querySelectorAll(':scope > g > g > .mark-symbol[clip-path] > path').forEach(point => {
+      points += 1;
+      const b = point.getBoundingClientRect();
+      if (b.left < p.left - 0.5 || b.right > p.right + 0.5 || b.top < p.top - 0.5 || b.bottom > p.bottom + 0.5)
+        cut.push(point.closest('.carebook-vis').id + ': ' + Math.round(b.left - p.left) + ' px from the left, '
+                 + Math.round(p.right - b.right) + ' px from the right');
+    });
+  });
+  return {points, cut};
+}"""
+
+
+def test_the_history_timelines_points_at_both_ends_are_drawn_whole(screens, site):  # noqa: F811
+    """The 1948 and 2026 dots sit inside the plot, not half cut off by its edge (at 390 px the phone layout is a
+    list with no clipping; the print edition draws the same spec as the desktop)."""
+    tab = screens["desktop"]
+    tab.goto(f"{site}/book/history.html")
+    wait_for_charts(tab)
+    found = tab.evaluate(CLIPPED_POINTS)
+    assert found["points"] >= 50, f"only {found['points']} points measured"
+    assert not found["cut"], f"points cut by the plot's edge: {found['cut'][:4]}"
+
+
+def test_zoom_hints_are_given_only_where_zooming_works(screens, site):  # noqa: F811
+    """A phone has no Shift key and its charts are still pictures: no caption or hint there speaks of Shift;
+    a desktop's zoomable chart says how to zoom in the line under it."""
+    phone, desktop = screens["phone"], screens["desktop"]
+    for chapter in CHAPTERS:
+        phone.goto(f"{site}/{chapter.name}.html")
+        wait_for_charts(phone)
+        shown = phone.evaluate(
+            "() => [...document.querySelectorAll('figure, figcaption, .carebook-chart')]"
+            ".filter(el => el.getClientRects().length).map(el => el.innerText)"
+        )
+        told = [text for text in shown if re.search(r"\bShift\b", text)]  # not "Shifting the balance of care"
+        assert not told, f"{chapter.slug}: a phone is told to hold Shift"
+    desktop.goto(f"{site}/book/history.html")
+    wait_for_charts(desktop)
+    hints = desktop.locator(".carebook-hint")
+    assert hints.count() == 2 and all("Shift" in hint for hint in hints.all_inner_texts())
+    assert hints.first.is_visible()
+
+
+def test_the_data_page_titles_tables_by_what_they_hold(screens, site):  # noqa: F811
+    tab = screens["desktop"]
+    tab.goto(f"{site}/book/data.html")
+    headings = tab.locator(".bd-article h2").all_inner_texts()
+    downloads = tab.locator('.bd-article a[download][href$=".csv"]').all_inner_texts()
+    assert len(headings) >= 12 and not [h for h in headings if ".csv" in h or "_" in h], headings
+    assert "Sources" in [h.rstrip("#").strip() for h in headings]
+    assert len(downloads) == len(headings) and "Download sources.csv" in downloads, downloads
