@@ -198,8 +198,9 @@ def network(
         )
         .transform_filter("datum.kind == 'link'")
     )
+    # A white outline of the link's name, as wide as a space between its words, so no line shows through it.
     halo = (
-        base.mark_text(fontSize=11, stroke="white", strokeWidth=4, strokeJoin="round")
+        base.mark_text(fontSize=11, fontStyle="italic", stroke="white", strokeWidth=7, strokeJoin="round")
         .encode(
             x=alt.X("_lx:Q", axis=None, scale=alt.Scale(domain=domain_x)),
             y=alt.Y("_ly:Q", axis=None, scale=alt.Scale(domain=domain_y)),

@@ -62,7 +62,7 @@ def plan_against_actual(
         .encode(text="label:N")
         .transform_filter(alt.FieldGTPredicate(field="signed", gt=0))
     )
-    header = alt.Header(labelAngle=0, labelAlign="left", labelOrient="top", labelFontWeight="bold")
+    header = alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top", labelFontWeight="bold")
     return (
         alt.layer(bars, falls, rises, data=prose.with_source(drawn))
         .properties(width=width, height=height)

@@ -58,10 +58,12 @@ def test_a_description_in_the_data_package_is_shown_as_text_not_markup(minibook:
     descriptor = minibook / "data" / "datapackage.json"
     package = json.loads(descriptor.read_text(encoding="utf-8"))
     package["resources"][1]["description"] = "Totals <img src=x onerror=alert(1)> *here*."
+    package["resources"][1]["title"] = "Beta *totals*"  # the table's heading on the data page
     descriptor.write_text(json.dumps(package), encoding="utf-8")
     markdown = data_tables(minibook)
-    assert not re.search(r"(?<!\\)<img|(?<!\\)\*here", markdown)
+    assert not re.search(r"(?<!\\)<img|(?<!\\)\*here|(?<!\\)\*totals", markdown)
     assert r"\<img src\=x onerror\=alert\(1\)\> \*here\*." in markdown
+    assert "## Beta \\*totals\\*" in markdown
 
 
 def test_an_edition_without_git_says_unversioned_and_is_dated_by_its_sources(tmp_path: Path, monkeypatch):
