@@ -47,10 +47,13 @@ test: $(INSTALLED) $(LAB_INSTALLED)
 	$(MAKE) workflows
 	$(BIN)/pytest
 
-## Check the GitHub workflows: their schema, and zizmor's security audit (offline).
+## Check the GitHub workflows, offline, with tools from the lock: their schema, actionlint (with shellcheck
+## on the `run:` scripts) and zizmor's security audit. `make workflows WORKFLOWS=dir` checks another folder.
+WORKFLOWS := .github/workflows
 workflows: $(INSTALLED)
-	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(BIN)/zizmor --offline .github/workflows/
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)/*.yml
+	$(BIN)/actionlint -no-color -shellcheck=$(BIN)/shellcheck -pyflakes= $(WORKFLOWS)/*.yml
+	$(BIN)/zizmor --offline $(WORKFLOWS)/*.yml
 
 ## Re-execute every chapter and compare its outputs with book/outputs.lock.
 check: $(INSTALLED)
