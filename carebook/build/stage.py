@@ -102,10 +102,13 @@ def config(root: Path, edition: Edition, front_matter: str = "") -> bytes:
     return yaml.safe_dump(conf, sort_keys=True, allow_unicode=True).encode()
 
 
-def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes) -> int:
-    """Fill `target` with everything the book build needs; returns how many files changed."""
+def stage(
+    root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes, variant: dict | None = None
+) -> int:
+    """Fill `target` with everything the book build needs (`variant`: a `-p` build's parameters); returns how
+    many files changed."""
     executed = build / "executed"
-    edits = changes.compare(root, executed)  # what changed since the earlier edition
+    edits = changes.compare(root, executed, variant)  # what changed since the earlier edition (or: a variant)
     toc = load_yaml(read_text(root / "_toc.yml", root), "_toc.yml")
     wanted: dict[Path, bytes] = {
         target / "_config.yml": config(root, edition, changes.latex(edits, edition.date)),
