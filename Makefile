@@ -72,6 +72,7 @@ relock: $(INSTALLED)
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --strip-extras -o requirements.lock requirements.in
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --strip-extras -o requirements-lab.lock requirements-lab.in
 	$(BIN)/python scripts/write-environment-yml
+	$(BIN)/python scripts/write-binder-requirements
 
 ## Time our build against stock jupyter-book (writes benchmarks/results.md).
 bench: $(INSTALLED)
