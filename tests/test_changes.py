@@ -107,7 +107,7 @@ def test_changes_page_compares_with_the_latest_earlier_edition(minibook: Path) -
     build_html(root, build / "variants" / "alpha-scale-2", {"alpha": {"scale": 2}})
     text = page_text(root, "_build/variants/alpha-scale-2")
     assert "This is a variant of the book, not an edition" in text
-    assert "Chapter alpha (scale = 2)" in text
+    assert "(Chapter alpha with scale = 2)" in text
     assert "previous edition" not in text and "Figures that changed" not in text
 
 

@@ -204,9 +204,9 @@ def _day(iso: str) -> str:
 
 
 def variant_text(changes: Changes) -> str:
-    """What a variant build's chapters were computed with: 'History (first_year = 1990)'."""
+    """What a variant build's chapters were computed with: 'Seventy years of trying with first_year = 1990'."""
     return "; ".join(
-        f"{changes.titles.get(slug, slug)} ({', '.join(f'{name} = {value}' for name, value in values.items())})"
+        f"{changes.titles.get(slug, slug)} with {', '.join(f'{name} = {value}' for name, value in values.items())}"
         for slug, values in sorted(changes.variant.items())
     )
 
@@ -215,9 +215,9 @@ def intro(changes: Changes, date: str) -> str:
     """The sentence that opens the list, in plain words."""
     if changes.variant:
         return (
-            f"This is a variant of the book, not an edition: some chapters were computed with values other than "
-            f"the edition's, so their figures differ from it by design. {variant_text(changes)}. It is not "
-            "compared with an earlier edition."
+            "This is a variant of the book, not an edition: its figures differ from the edition's by design, "
+            f"because chapters were computed with other values ({variant_text(changes)}). It is not compared "
+            "with an earlier edition."
         )
     if changes.earlier is None:
         return "This is the first edition to list its changes: there is no recorded earlier edition to compare it with."

@@ -97,8 +97,8 @@ def launch(conf: dict, repository: str) -> None:
 
 
 def config(root: Path, edition: Edition, front_matter: str = "") -> bytes:
-    """The root _config.yml with the edition (commit and date) filled in, and `front_matter` (LaTeX) put
-    before the PDF's contents."""
+    """The root _config.yml with the edition (commit and date) and the launch settings filled in, and
+    `front_matter` (LaTeX) put before the PDF's contents."""
     conf = load_yaml(read_text(root / "_config.yml", root), "_config.yml") or {}
     launch(conf, os.environ.get(REPOSITORY_ENV, ""))
     sphinx = conf.setdefault("sphinx", {}).setdefault("config", {})
