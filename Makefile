@@ -47,10 +47,13 @@ test: $(INSTALLED) $(LAB_INSTALLED)
 	$(MAKE) workflows
 	$(BIN)/pytest
 
-## Check the GitHub workflows: their schema, and zizmor's security audit (offline).
+## Check the GitHub workflows, offline, with tools from the lock: their schema, actionlint (with shellcheck
+## on the `run:` scripts) and zizmor's security audit. `make workflows WORKFLOWS=dir` checks another folder.
+WORKFLOWS := .github/workflows
 workflows: $(INSTALLED)
-	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(BIN)/zizmor --offline .github/workflows/
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS)/*.yml
+	$(BIN)/actionlint -no-color -shellcheck=$(BIN)/shellcheck -pyflakes= $(WORKFLOWS)/*.yml
+	$(BIN)/zizmor --offline $(WORKFLOWS)/*.yml
 
 ## Re-execute every chapter and compare its outputs with book/outputs.lock.
 check: $(INSTALLED)
@@ -69,6 +72,7 @@ relock: $(INSTALLED)
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --strip-extras -o requirements.lock requirements.in
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url --strip-extras -o requirements-lab.lock requirements-lab.in
 	$(BIN)/python scripts/write-environment-yml
+	$(BIN)/python scripts/write-binder-requirements
 
 ## Time our build against stock jupyter-book (writes benchmarks/results.md).
 bench: $(INSTALLED)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sphinxrun import sphinx_build
 
 from carebook.build import build_html, changes, check
 
@@ -34,9 +35,9 @@ def commit(root: Path, message: str) -> None:
     git(root, "commit", "-q", "-m", message)
 
 
-def page_text(root: Path) -> str:
+def page_text(root: Path, build: str = "_build") -> str:
     """The changes page's article as a reader reads it: tags stripped, entities decoded."""
-    page = (root / "_build" / "html" / "book" / "changes.html").read_text(encoding="utf-8")
+    page = (root / build / "html" / "book" / "changes.html").read_text(encoding="utf-8")
     article = page.split('<article class="bd-article">', 1)[1].split("</article>", 1)[0]
     article = re.sub(r"<script.*?</script>|<a class=\"headerlink\".*?</a>", " ", article, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
@@ -57,7 +58,7 @@ def test_changes_page_compares_with_the_latest_earlier_edition(minibook: Path) -
     commit(root, "first")
 
     build_html(root, build)
-    assert "This is the first edition of the book" in page_text(root)
+    assert "This is the first edition to list its changes" in page_text(root)
 
     check.lock(root, build, workers=2)
     commit(root, "first edition's output record")
@@ -102,6 +103,13 @@ def test_changes_page_compares_with_the_latest_earlier_edition(minibook: Path) -
     assert later.earlier and later.earlier.tag == "edition-2"
     assert not later.figures and not later.sources_added and not later.pages_added
 
+    # A variant (chapters run with -p values) says it is one, and is compared with no edition.
+    build_html(root, build / "variants" / "alpha-scale-2", {"alpha": {"scale": 2}})
+    text = page_text(root, "_build/variants/alpha-scale-2")
+    assert "This is a variant of the book, not an edition" in text
+    assert "(Chapter alpha with scale = 2)" in text
+    assert "previous edition" not in text and "Figures that changed" not in text
+
 
 def test_the_pdf_says_what_changed_in_its_front_matter_only(built_pdf: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(built_pdf), "-"], capture_output=True, text=True).stdout
@@ -131,3 +139,17 @@ def test_an_unreadable_earlier_edition_fails_with_one_line_naming_the_tag(tmp_pa
         changes.compare(root, tmp_path / "executed")
     assert str(failed.value).startswith("tag edition-1: cannot read the earlier edition's"), str(failed.value)
     assert "\n" not in str(failed.value)
+
+
+def test_a_web_only_link_to_a_web_only_page_is_kept_on_the_web_and_dropped_from_print(tmp_path: Path) -> None:
+    about = "# About\n\nEditions. {web}``The page {doc}`changes` lists what changed.`` Earlier editions.\n"
+    extensions = {"extra_extensions": ["carebook.sphinxext.editions"]}
+    web = sphinx_build(tmp_path / "web", {"index": about, "changes": "# What changed\n\nA list.\n"}, **extensions)
+    page = web.page("index.html")
+    assert 'href="changes.html"' in page and "lists what changed" in page
+    # Print leaves the changes page out: the link goes with its sentence, before Sphinx looks for the page.
+    printed = sphinx_build(tmp_path / "print", {"index": about}, "latex", **extensions)
+    tex = printed.page("book.tex")
+    assert "Editions." in tex and "Earlier editions." in tex
+    assert "lists what changed" not in tex
+    assert "unknown document" not in printed.warnings, printed.warnings

@@ -56,6 +56,7 @@ class Changes:
     pages_removed: list[str] = field(default_factory=list)  # titles
     titles: dict[str, str] = field(default_factory=dict)  # page slug -> title, this edition
     names: dict[str, str] = field(default_factory=dict)  # page slug -> toc name ('book/funding')
+    variant: dict[str, dict] = field(default_factory=dict)  # a `-p` build's parameters: chapter -> values
 
 
 def earlier_edition(root: Path) -> Earlier | None:
@@ -128,15 +129,17 @@ def _old_pages(root: Path, commit: str) -> dict[str, str]:
     return {name: title(_git(root, "show", f"{commit}:{name}.md")) for name in names}
 
 
-def compare(root: Path, executed: Path) -> Changes:
-    """This edition (chapters executed into `executed`) against the latest earlier edition."""
-    earlier = earlier_edition(root)
+def compare(root: Path, executed: Path, variant: dict[str, dict] | None = None) -> Changes:
+    """This edition (chapters executed into `executed`) against the latest earlier edition. A variant (chapters
+    run with `-p` values) is compared with nothing: its figures differ from the edition's by design."""
     book = pages(root)
     changes = Changes(
-        earlier,
+        None if variant else earlier_edition(root),
         titles={page.slug: title(page.path.read_text(encoding="utf-8")) for page in book},
         names={page.slug: page.name for page in book},
+        variant=variant or {},
     )
+    earlier = changes.earlier
     if earlier is None:
         return changes
     now = figures(
@@ -200,16 +203,30 @@ def _day(iso: str) -> str:
     return prose.date(pd.Timestamp(iso), "day")
 
 
+def variant_text(changes: Changes) -> str:
+    """What a variant build's chapters were computed with: 'Seventy years of trying with first_year = 1990'."""
+    return "; ".join(
+        f"{changes.titles.get(slug, slug)} with {', '.join(f'{name} = {value}' for name, value in values.items())}"
+        for slug, values in sorted(changes.variant.items())
+    )
+
+
 def intro(changes: Changes, date: str) -> str:
     """The sentence that opens the list, in plain words."""
+    if changes.variant:
+        return (
+            "This is a variant of the book, not an edition: its figures differ from the edition's by design, "
+            f"because chapters were computed with other values ({variant_text(changes)}). It is not compared "
+            "with an earlier edition."
+        )
     if changes.earlier is None:
-        return "This is the first edition of the book: there is no earlier edition to compare it with."
+        return "This is the first edition to list its changes: there is no recorded earlier edition to compare it with."
     return f"This edition, of {_day(date)}, set against the previous edition, of {_day(changes.earlier.date)}."
 
 
 def markdown(changes: Changes, date: str) -> str:
     """The web page's list of changes (MyST Markdown)."""
-    lines = [intro(changes, date)]
+    lines = [markdown_text(intro(changes, date))]
     if changes.earlier is None:
         return lines[0]
     lines += ["", "## Figures that changed"]

@@ -189,7 +189,7 @@ def prepare(
             )
         target = build / "stage"
         with Timer(report, "stage"):
-            stage.stage(root, build, target, edition.edition(root), bundle.result())
+            stage.stage(root, build, target, edition.edition(root), bundle.result(), parameters)
     finally:
         bundle.abandon()
     _compat.memoize_pybtex_plugins()

@@ -6,6 +6,7 @@ Files are written only when their content changes, so Sphinx re-reads only what 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import yaml
@@ -21,6 +22,7 @@ HIDDEN_TAGS = ("remove-cell", "remove-input", "hide-input", "hide-cell", "show-i
 VOLATILE_METADATA = ("papermill", "execution")
 PRINT_TOC = "_toc-print.yml"  # the PDF's table of contents: web-only pages left out
 WEB_ONLY_PAGES = ("book/changes",)  # the PDF prints the list of changes in its front matter instead
+REPOSITORY_ENV = "CAREBOOK_REPOSITORY_URL"  # the book's repository, when _config.yml names none (launch buttons)
 CODE_DIR = "_static/code"  # each chapter's source, linked from its page ("How this page was computed")
 
 
@@ -86,10 +88,20 @@ def print_toc(toc: dict) -> dict:
     return {key: keep(value) if key in ("parts", "chapters") else value for key, value in toc.items()}
 
 
+def launch(conf: dict, repository: str) -> None:
+    """Launch buttons only with a repository to launch from: `repository.url`, else `repository` (the publishing
+    workflow's); without one, no launch links (the theme cannot build them)."""
+    if repository and not conf.get("repository", {}).get("url"):
+        conf.setdefault("repository", {})["url"] = repository
+    if not conf.get("repository", {}).get("url"):
+        conf.pop("launch_buttons", None)
+
+
 def config(root: Path, edition: Edition, front_matter: str = "") -> bytes:
-    """The root _config.yml with the edition (commit and date) filled in, and `front_matter` (LaTeX) put
-    before the PDF's contents."""
+    """The root _config.yml with the edition (commit and date) and the launch settings filled in, and
+    `front_matter` (LaTeX) put before the PDF's contents."""
     conf = load_yaml(read_text(root / "_config.yml", root), "_config.yml") or {}
+    launch(conf, os.environ.get(REPOSITORY_ENV, ""))
     sphinx = conf.setdefault("sphinx", {}).setdefault("config", {})
     if front_matter:
         elements = sphinx.setdefault("latex_elements", {})
@@ -103,10 +115,13 @@ def config(root: Path, edition: Edition, front_matter: str = "") -> bytes:
     return yaml.safe_dump(conf, sort_keys=True, allow_unicode=True).encode()
 
 
-def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes) -> int:
-    """Fill `target` with everything the book build needs; returns how many files changed."""
+def stage(
+    root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes, variant: dict | None = None
+) -> int:
+    """Fill `target` with everything the book build needs (`variant`: a `-p` build's parameters); returns how
+    many files changed."""
     executed = build / "executed"
-    edits = changes.compare(root, executed)  # what changed since the earlier edition
+    edits = changes.compare(root, executed, variant)  # what changed since the earlier edition (or: a variant)
     toc = load_yaml(read_text(root / "_toc.yml", root), "_toc.yml")
     wanted: dict[Path, bytes] = {
         target / "_config.yml": config(root, edition, changes.latex(edits, edition.date)),

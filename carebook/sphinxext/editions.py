@@ -14,8 +14,14 @@ class web_only(nodes.inline):  # noqa: N801 (docutils names nodes in lower case)
 
 
 def web_role(name, rawtext, text, lineno, inliner, options=None, content=None):
-    """{web}`text`: `text` in the web edition, nothing in print or the e-book."""
-    return [web_only(rawtext, text)], []
+    """{web}`text`: `text` in the web edition, nothing in print or the e-book. Markup inside is parsed, so a
+    link to a web-only page can be web-only too: ``{web}``see {doc}`changes` `` (double backticks)."""
+    if "`" not in text:
+        return [web_only(rawtext, text)], []
+    node = web_only(rawtext)
+    children, messages = inliner.parse(text, lineno, inliner, node)
+    node += children
+    return [node], messages
 
 
 def _post_transform() -> type:
@@ -23,9 +29,10 @@ def _post_transform() -> type:
     from sphinx.transforms.post_transforms import SphinxPostTransform
 
     class WebOnlyText(SphinxPostTransform):
-        """Unwrap web-only text for a web builder; remove it for any other."""
+        """Unwrap web-only text for a web builder; remove it for any other, before cross-references are
+        resolved (Sphinx's resolver runs at 10): a link in it may name a page that edition leaves out."""
 
-        default_priority = 100
+        default_priority = 5
 
         def run(self, **kwargs) -> None:
             web = self.app.builder.name in WEB_BUILDERS
