@@ -133,8 +133,8 @@ def normalise(text: str) -> str:
 
 
 def held_text() -> str:
-    """Everything the repository and ../shared hold of the sources' own words."""
-    parts = [(SHARED / "facts.md").read_text(encoding="utf-8")]
+    """Everything the repository and ../shared hold of the sources' own words (facts, seeds, checked pages)."""
+    parts = [(SHARED / "facts.md").read_text(encoding="utf-8"), (ROOT / "checked-pages.md").read_text(encoding="utf-8")]
     parts += [path.read_text(encoding="utf-8") for path in sorted((SHARED / "seeds").glob("*.txt"))]
     return normalise("\n".join(parts))
 
