@@ -30,9 +30,44 @@ def test_charts_are_vector_graphics_not_images(built_pdf: Path):
     assert not [line for line in images if " image " in line], f"raster images in the PDF: {images[:3]}"
     tex = (LATEX / "joined-up.tex").read_text(encoding="utf-8")
     included = re.findall(
-        r"\\sphinxincludegraphics\[width=([0-9.]+)\\linewidth,alt=\{.{20,}?\}\]\{\{(chart-\w+)\}\.pdf\}", tex
+        r"\\carebookchart\{.{20,}?\}\{\\sphinxincludegraphics\[width=([0-9.]+)\\linewidth\]\{\{(chart-\w+)\}\.pdf\}\}",
+        tex,
     )
     assert len(included) >= 15, f"only {len(included)} charts included as PDF with alt text"
+
+
+def structure_figures(pdf: Path) -> list[str]:
+    """The alt text (/Alt) of every Figure element of a PDF's structure tree, in the tree's order ('' for none)."""
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    found, stack = [], [PdfReader(pdf).trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop().get_object()
+        if isinstance(node, ArrayObject):
+            stack.extend(reversed(node))
+        elif isinstance(node, DictionaryObject):
+            if node.get("/S") == "/Figure":
+                found.append(str(node.get("/Alt", "")))
+            if "/K" in node and node.get("/Type") != "/MCR":
+                stack.append(node["/K"])
+    return found
+
+
+def test_charts_are_figures_carrying_their_alt_text_in_the_structure_tree(built_pdf: Path):
+    """A screen reader meets each chart as a Figure of the tagged PDF, read out by the alt text its chapter gave
+    it (the chart spec's description, as on the web)."""
+    from carebook.sphinxext import vector
+
+    charts = {}
+    for notebook in sorted((ROOT / "_build" / "executed").glob("*.ipynb")):
+        charts.update(vector.chart_outputs(notebook))
+    alts = {" ".join(chart["alt"].split()) for chart in charts.values() if chart["spec"] is not None}
+    assert len(alts) >= 15, f"only {len(alts)} charts with alt text in the chapters"
+    figures = structure_figures(built_pdf)
+    assert all(figures), f"a Figure without alt text: {len([f for f in figures if not f])} of {len(figures)}"
+    missing = alts - set(figures)
+    assert not missing, f"{len(missing)} charts' alt text is on no Figure of the PDF, e.g. {sorted(missing)[0]!r}"
 
 
 def word_boxes(pdf: Path) -> list[tuple[float, str]]:

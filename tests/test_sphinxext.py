@@ -4,6 +4,7 @@ bibliography style, the print transforms, and builders that have no form of thei
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,45 @@ def test_builders_without_their_own_figure_form_still_build(sphinx_run, builder:
         assert "£3.8 billion" in text and "Sources of the figures" not in text
     else:  # the web form, linking the data's anchor on the one page
         assert f'href="#{RECORD["rows"][0]["anchor"]}"' in built.page("index.html")
+
+
+def _row(key: str, what: str, citation: str, quote: str = "", locator: str = "") -> dict:
+    """A provenance row as carebook.provenance.entry writes it."""
+    table, _, row_id = key.partition(":")
+    return {
+        **{"key": key, "table": table, "id": row_id, "anchor": provenance.anchor(table, row_id), "figure": ""},
+        **{"what": what, "source": citation, "citation": citation, "locator": locator or quote, "quote": quote},
+        "basis": "",
+    }
+
+
+def test_print_figure_sources_name_each_source_and_its_words_once():
+    from sphinx.util import texescape
+
+    from carebook.sphinxext import figurelinks
+
+    texescape.init()
+    words = "ICSs must make savings of £5.7 billion (equivalent to 5% of their budgets) to balance the books"
+    savings = _row("money:savings", "Savings to make", "NAO (2022)", quote=words)
+    share = _row("money:share", "Savings as a share of budgets", "NAO (2022)", quote=words)
+    other = _row("money:other", "Survey support", "NAO (2022)", locator="para 4")
+    years = [
+        _row(f"money:y{i}", f"Fund in year {i}", f"Office ({2010 + i})", quote=f"year {i} " * 40) for i in range(6)
+    ]
+    records = [
+        {"name": "a", "text": "£5.7 billion", "kind": "row", "rows": [savings]},
+        {"name": "b", "text": "5%", "kind": "computed", "rows": [share]},
+        {"name": "c", "text": "76%", "kind": "row", "rows": [other]},
+        {"name": "d", "text": "2010 to 2016", "kind": "computed", "rows": years},
+    ]
+    tex = figurelinks.sources_list(records)
+    assert tex.count("NAO (2022)") == 1, "a source is named once, with every figure resting on it"
+    assert tex.count("savings of £5.7 billion") == 1, "words two figures rest on are quoted once"
+    for figure in (r"£5.7 billion", r"5\%", r"76\%", "para 4"):
+        assert figure in tex
+    assert tex.count("2010 to 2016") == 1, "a figure computed from many rows is listed once"
+    assert all(f"Office ({2010 + i})" in tex for i in range(6)), "each of its rows is listed under its source"
+    for i, quoted in enumerate(re.findall(r"“(year[^”]*)”", tex)):
+        kept = quoted.removesuffix(" …")
+        assert kept != quoted and len(kept) <= figurelinks.PRINT_QUOTE_CHARS, "a long quotation is cut and marked"
+        assert (f"year {i} " * 40).startswith(kept + " "), f"cut inside a word: {quoted!r}"

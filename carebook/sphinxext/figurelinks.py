@@ -162,29 +162,90 @@ def _tex(text: str) -> str:
     return escape(text, "xelatex")
 
 
-def _source_entry(record: dict, quoted: set[str]) -> str:
-    """One figure in the print list: the figure, what it states, its source(s) as cited and, the first time a
-    row appears in the chapter, its source's words (whole, or cut at a word)."""
-    if record["kind"] == "count":
-        count = record["count"]
-        what = f"A count of rows: {count['label']} ({count['rows']} rows), each row naming its source."
-        return r"\carebookfiguresource{" + _tex(record["text"]) + "}{" + _tex(what) + "}"
-    parts = []
-    for row in record["rows"]:
-        text = row["what"] + ". " + cited(row)
-        if row["quote"] and row["key"] not in quoted:
-            quoted.add(row["key"])
-            text += ": “" + whole_or_cut(row["quote"], PRINT_QUOTE_CHARS) + "”"
-        parts.append(text.rstrip(".") + ".")
-    head = "" if record["kind"] == "row" else "Computed from: "
-    return r"\carebookfiguresource{" + _tex(record["text"]) + "}{" + _tex(head + " ".join(parts)) + "}"
+WIDE = 4  # a figure computed from more rows than this (a chart's span of years, say) is listed once, on its own
+
+
+def _figures(texts: list[str]) -> str:
+    """Figures as printed, each in bold (latex/carebook.sty's \\carebookfig), joined by commas."""
+    return ", ".join(r"\carebookfig{" + _tex(text) + "}" for text in texts)
+
+
+def _citation(row: dict) -> str:
+    """A row's source as cited, without its locator."""
+    return row.get("citation") or cited(row)
+
+
+Words = tuple[str, str]  # what a row rests on in its source: ("quote", its words), ("locator", a place) or ("", "")
+
+
+def _words(row: dict) -> Words:
+    """The words of its source a row rests on: its quotation, else its locator (kept apart from its citation)."""
+    if row["quote"]:
+        return ("quote", row["quote"])
+    return ("locator", row["locator"]) if "citation" in row and row["locator"] else ("", "")
+
+
+def _by_source(records: list[dict]) -> dict[str, dict[Words, dict[str, list[str]]]]:
+    """The rows behind `records` by source as cited (in order of first use) and, within a source, by the words
+    they rest on; for each, what its rows state and the figures resting on them (none for a WIDE figure's
+    rows: that figure is listed on its own)."""
+    sources: dict[str, dict[Words, dict[str, list[str]]]] = {}
+    for record in records:
+        rows = record.get("rows", [])
+        for row in rows:
+            figures = sources.setdefault(_citation(row), {}).setdefault(_words(row), {}).setdefault(row["what"], [])
+            if len(rows) <= WIDE and record["text"] not in figures:
+                figures.append(record["text"])
+    return sources
+
+
+def _source_line(citation: str, groups: dict[Words, dict[str, list[str]]]) -> str:
+    """One source in the print list: its citation, then what each of its rows states, after the figures resting
+    on it, and once the source's words (whole, or cut at a word) or the place in it."""
+    items = []
+    for (kind, words), rows in groups.items():
+        item = "; ".join(f"{_figures(figures)} {_tex(what)}".strip() for what, figures in rows.items())
+        if kind == "quote":
+            item += ": “" + _tex(whole_or_cut(words, PRINT_QUOTE_CHARS)) + "”"
+        elif words:
+            item += " (" + _tex(whole_or_cut(words, LOCATOR_CHARS)) + ")"
+        items.append(item)
+    return r"\carebooksource{" + _tex(citation) + "}{" + r"\carebookitemsep ".join(items) + "}"
+
+
+def _wide_line(record: dict, also: list[str]) -> str:
+    """A figure computed from many rows (and the `also` figures computed from the same rows): the sources of
+    its rows, each listed below with what its rows state."""
+    sources = list(dict.fromkeys(_citation(row) for row in record["rows"]))
+    what = f"Computed from {len(record['rows'])} rows, listed above under their sources: " + "; ".join(sources)
+    return r"\carebooksource{" + _figures([record["text"], *also]) + "}{" + _tex(what) + "}"
+
+
+def _counts_line(records: list[dict]) -> str:
+    """The figures that count rows of the book's data, by the table they count."""
+    tables: dict[str, list[str]] = {}
+    for record in records:
+        figures = tables.setdefault(record["count"]["label"], [])
+        if record["text"] not in figures:
+            figures.append(record["text"])
+    items = [f"{_figures(figures)} {_tex(label)}" for label, figures in tables.items()]
+    return r"\carebooksource{Counts of rows, each naming its source}{" + r"\carebookitemsep ".join(items) + "}"
 
 
 def sources_list(records: list[dict]) -> str:
-    """The LaTeX of a chapter's list of figure sources (latex/carebook.sty sets it small, in two columns)."""
-    quoted: set[str] = set()
-    entries = "\n".join(_source_entry(record, quoted) for record in records)
-    return "\\begin{carebookfiguresources}\n" + entries + "\n\\end{carebookfiguresources}\n"
+    """The LaTeX of a chapter's list of figure sources: one paragraph per source, in order of first use, naming
+    the figures that rest on it; a figure computed from many rows and the figures counting rows come after
+    (latex/carebook.sty sets the list small, in two columns)."""
+    lines = [_source_line(citation, groups) for citation, groups in _by_source(records).items()]
+    wide: dict[tuple[str, ...], list[dict]] = {}
+    for record in records:
+        if len(record.get("rows", [])) > WIDE:
+            wide.setdefault(tuple(row["key"] for row in record["rows"]), []).append(record)
+    lines += [_wide_line(same[0], [r["text"] for r in same[1:]]) for same in wide.values()]
+    counts = [record for record in records if record["kind"] == "count"]
+    if counts:
+        lines.append(_counts_line(counts))
+    return "\\begin{carebookfiguresources}\n" + "\n".join(lines) + "\n\\end{carebookfiguresources}\n"
 
 
 def _post_transforms() -> tuple[type, ...]:

@@ -183,7 +183,8 @@ def _book_charts(srcdir: Path) -> dict[str, dict]:
 
 
 def print_chart(chart: dict, outdir: Path) -> str:
-    """The LaTeX that includes `chart` as a PDF drawn into `outdir`, at the book's one scale, with its alt text."""
+    """The LaTeX that includes `chart` as a PDF drawn into `outdir`, at the book's one scale, as a Figure of the
+    tagged PDF carrying the chart's alt text (`\\carebookchart`, latex/carebook.sty)."""
     from carebook.sphinxext import vector
 
     per_point = TEXT_WIDTH_PT / CHART_PIXELS_PER_LINE
@@ -191,9 +192,19 @@ def print_chart(chart: dict, outdir: Path) -> str:
     name = f"chart-{vector.spec_key(spec)}.pdf"
     vector.write_chart(spec, outdir / name, "pdf")
     share = min(1.0, vector.svg_width(svg) / CHART_PIXELS_PER_LINE)
-    alt = _tex(" ".join(chart["alt"].split())).replace(r"\sphinxhyphen{}", "-")  # plain hyphens in alt text
+    alt = " ".join(chart["alt"].split())
     stem = name.removesuffix(".pdf")
-    return f"\\noindent\\sphinxincludegraphics[width={share:.3f}\\linewidth,alt={{{alt}}}]{{{{{stem}}}.pdf}}\n"
+    image = f"\\sphinxincludegraphics[width={share:.3f}\\linewidth]{{{{{stem}}}.pdf}}"
+    return f"\\carebookchart{{{tag_text(alt)}}}{{{image}}}\n"
+
+
+TEX_SPECIALS = set("\\{}$&#^_%~")
+
+
+def tag_text(text: str) -> str:
+    r"""`text` for a key of the tagged PDF's structure (its alt text), which takes characters, not typesetting
+    commands: each of TeX's special characters as `\carebookchar{code}` (latex/carebook.sty)."""
+    return "".join(f"\\carebookchar{{{ord(ch)}}}" if ch in TEX_SPECIALS else ch for ch in text)
 
 
 def short_caption(text: str, limit: int = 110) -> str:

@@ -63,8 +63,38 @@ def latex_problems(log: str, output: str = "") -> list[str]:
     return list(dict.fromkeys(problems))
 
 
+UNTAGGED_PASSES = 4  # at most, before the tagged ones
+
+
+def settle_untagged(latex_dir: Path, name: str, env: dict[str, str]) -> int:
+    """Run XeLaTeX on `name`.tex without its \\DocumentMetadata (no tagging) until its .aux, .toc and .lof stop
+    changing; return the passes run. Tagging costs about twenty times a plain pass and does not move a line or
+    a page, so latexmk then starts from settled page numbers and needs two tagged passes (the first records
+    the marked content that the second writes into the structure tree) instead of four. A failed pass stops
+    here and leaves latexmk, starting afresh, to report the error."""
+    command = ["xelatex", "--no-pdf", "-interaction=batchmode", "-halt-on-error"]
+    command.append(f"\\def\\DocumentMetadata#1{{}}\\input{{{name}.tex}}")  # the job keeps the name `name`
+    written = [latex_dir / f"{name}{suffix}" for suffix in (".aux", ".toc", ".lof")]
+    before = None
+    for passes in range(1, UNTAGGED_PASSES + 1):
+        try:
+            done = subprocess.run(command, cwd=latex_dir, capture_output=True, env=env, timeout=LATEX_TIMEOUT)
+        except (FileNotFoundError, subprocess.TimeoutExpired):
+            done = None
+        if done is None or done.returncode:
+            for path in written:
+                path.unlink(missing_ok=True)
+            return passes
+        after = [path.read_bytes() if path.exists() else b"" for path in written]
+        if after == before:
+            return passes
+        before = after
+    return UNTAGGED_PASSES
+
+
 def latex_to_pdf(latex_dir: Path, name: str, epoch: int = 0) -> Path:
-    """Run latexmk (XeLaTeX) on the LaTeX build; raise SphinxFailed with the LaTeX errors or problems."""
+    """Run latexmk (XeLaTeX) on the LaTeX build, after settle_untagged; raise SphinxFailed with the LaTeX errors
+    or problems."""
     tex, pdf, log_file = (latex_dir / f"{name}{suffix}" for suffix in (".tex", ".pdf", ".log"))
     if not tex.exists():
         raise SphinxFailed(f"LaTeX failed: the LaTeX build wrote no {tex.name}")
@@ -72,6 +102,7 @@ def latex_to_pdf(latex_dir: Path, name: str, epoch: int = 0) -> Path:
     # Unwrapped log lines, so messages and file names are read whole.
     env = {**os.environ, "max_print_line": "100000", "error_line": "254", "half_error_line": "238"}
     env.update(reproducible.tex_environment(epoch))  # the PDF's dates and /ID from the edition, not the clock
+    settle_untagged(latex_dir, name, env)
     try:
         done = subprocess.run(
             command, cwd=latex_dir, capture_output=True, text=True, errors="replace", env=env, timeout=LATEX_TIMEOUT
