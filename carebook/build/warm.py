@@ -1,0 +1,252 @@
+"""A Sphinx application kept warm between HTML builds in one process (`carebook serve`).
+
+A build from a new application pays Sphinx's start-up each time: importing and setting up every extension,
+unpickling the environment, compiling the theme's templates. Kept, the application's environment already holds
+every page read so far, and only what changed is read and written again. It is used again only for the same
+staged tree, output folders and settings, and only while the environment on disk is the one it last wrote (no
+other build has written the folder since); a failed build, or a build from nothing, starts a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENT = "environment.pickle"  # Sphinx's pickled environment, in the doctrees folder
+_enabled = False
+_kept: dict[str, Kept] = {}  # by builder name
+
+
+def enable(on: bool = True) -> None:
+    """Keep HTML applications warm from now on in this process (`carebook serve` turns it on)."""
+    global _enabled
+    _enabled = on
+    if not on:
+        _kept.clear()
+
+
+def enabled(builder: str) -> bool:
+    """True when builds with `builder` go through a kept application."""
+    return _enabled and builder == "html"
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    """(size, mtime in ns) of `path`, or None if it is missing."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_size, found.st_mtime_ns
+
+
+def key(stage: Path, out: Path, doctrees: Path, overrides: dict) -> str:
+    """What an application is made from, less the pages to read again (set on the kept one before each build):
+    the folders, the settings and the staged configuration and table of contents."""
+    settings = {name: value for name, value in overrides.items() if name != "carebook_reread"}
+    made_from = [str(stage), str(out), str(doctrees), settings]
+    for name in ("_config.yml", "_toc.yml"):
+        made_from.append((stage / name).read_text(encoding="utf-8") if (stage / name).is_file() else None)
+    return json.dumps(made_from, sort_keys=True, default=str)
+
+
+@dataclass
+class Kept:
+    """An application built once, with what is needed to build with it again."""
+
+    app: object
+    key: str
+    environment: tuple[int, int] | None  # the stat of the environment it last wrote
+    directives: dict = field(default_factory=dict)  # docutils' registries while it was made
+    roles: dict = field(default_factory=dict)
+    nodes: set = field(default_factory=set)
+    assets: dict = field(default_factory=dict)  # its lists of scripts and stylesheets as its first build started
+    doctrees: dict = field(default_factory=dict)  # docname -> (its pickled bytes, the doctree unpickled from them)
+
+    def shared_doctree(self, docname: str):
+        """A page's doctree unpickled once per version of it, for Sphinx's figure numbering, which only reads it."""
+        from sphinx.environment import BuildEnvironment
+
+        env = self.app.env
+        serialised = env._pickled_doctree_cache.get(docname)
+        known = self.doctrees.get(docname)
+        if serialised is not None and known and known[0] is serialised:
+            return known[1]
+        doctree = BuildEnvironment.get_doctree(env, docname)
+        self.doctrees[docname] = (env._pickled_doctree_cache[docname], doctree)
+        return doctree
+
+
+_building: Kept | None = None  # the kept application building now
+
+
+def _numbering_reads_kept_doctrees() -> None:
+    """Let Sphinx's figure numbering read a kept application's doctrees without unpickling them again (Sphinx 7
+    unpickles every page's doctree for it on every build, the largest part of a one-page rebuild)."""
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    original = TocTreeCollector.assign_figure_numbers
+    if getattr(original, "carebook_warm", False):
+        return
+
+    def assign_figure_numbers(self, env) -> list[str]:
+        if _building is None or _building.app.env is not env:
+            return original(self, env)
+        env.get_doctree = _building.shared_doctree
+        try:
+            return original(self, env)
+        finally:
+            del env.get_doctree
+
+    assign_figure_numbers.carebook_warm = True
+    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
+
+
+def _forget_read_doctrees(app, env, docnames: list[str]) -> None:
+    """Pages about to be read again get new doctrees: drop the pickled bytes Sphinx keeps of their old ones."""
+    for docname in docnames:
+        env._pickled_doctree_cache.pop(docname, None)
+
+
+def _assets(app) -> dict[str, list]:
+    """Copies of the lists of scripts and stylesheets the application holds as a build starts.
+
+    A theme adds a script to each page as it is written (pydata-sphinx-theme: the page's name), and Sphinx 7
+    keeps it in the application's registry, which the next build's pages would all list.
+    """
+    holders = {"registry": app.registry, "builder": app.builder}
+    names = {"registry": ("js_files", "css_files"), "builder": ("_js_files", "_css_files")}
+    return {f"{h}.{n}": list(getattr(holders[h], n)) for h in holders for n in names[h] if hasattr(holders[h], n)}
+
+
+def _restore_assets(app, assets: dict[str, list]) -> None:
+    """Put back the lists `_assets` copied."""
+    holders = {"registry": app.registry, "builder": app.builder}
+    for name, items in assets.items():
+        holder, attribute = name.split(".")
+        getattr(holders[holder], attribute)[:] = items
+
+
+def _application_class(made: list):
+    """Sphinx's application class, remembering each one made and docutils' registries as its build starts."""
+    from docutils.parsers.rst import directives, roles
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import additional_nodes
+
+    class Remembered(Sphinx):
+        def build(self, force_all: bool = False, filenames: list[str] | None = None) -> None:
+            made.append((self, dict(directives._directives), dict(roles._roles), set(additional_nodes), _assets(self)))
+            super().build(force_all, filenames)
+
+    return Remembered
+
+
+def _fresh(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict, kept_key: str) -> object:
+    """Build with a new application, made exactly as jupyter-book makes one, and keep it if it built."""
+    import jupyter_book.sphinx
+
+    made: list = []
+    original = jupyter_book.sphinx.Sphinx
+    jupyter_book.sphinx.Sphinx = _application_class(made)
+    try:
+        result = jupyter_book.sphinx.build_sphinx(
+            stage,
+            out,
+            noconfig=True,
+            path_config=str(stage / "_config.yml"),
+            confoverrides=overrides,
+            doctreedir=doctrees,
+            builder=builder,
+            warningiserror=True,
+            keep_going=True,
+        )
+    finally:
+        jupyter_book.sphinx.Sphinx = original
+    if made and not result:
+        app, directives, roles, nodes, assets = made[-1]
+        app.connect("env-before-read-docs", _forget_read_doctrees, priority=900)  # after any that edit the list
+        _kept[builder] = Kept(app, kept_key, _stat(doctrees / ENVIRONMENT), directives, roles, nodes, assets)
+    return result
+
+
+def _environment_as_pickled(app, doctrees: Path) -> None:
+    """Put the application's environment back as Sphinx pickled it after the last build's reading, which is what a
+    new application would load: extensions change their domain data as pages are written (sphinxcontrib-bibtex
+    adds each entry to its citation node again), so the state kept in memory is not where the next build may
+    start. The objects the application and its extensions hold (domains, settings, configuration) stay; the
+    pickled doctrees of pages not read since stay too."""
+    import pickle
+
+    from sphinx.environment import CONFIG_OK
+
+    env = app.env
+    with open(doctrees / ENVIRONMENT, "rb") as handle:
+        state = pickle.load(handle).__dict__
+    live = ("app", "domains", "events", "config", "settings", "project", "_pickled_doctree_cache")
+    state = {name: value for name, value in state.items() if name not in live}
+    env.__dict__.update(state, _write_doc_doctree_cache={}, config_status=CONFIG_OK, config_status_extra="")
+    for name, domain in env.domains.items():
+        domain.data = env.domaindata.setdefault(name, domain.data)
+
+
+def _again(kept: Kept, overrides: dict, doctrees: Path) -> object:
+    """Build again with the kept application: Sphinx reads what changed (by time and by `carebook_reread`)."""
+    from docutils.parsers.rst import directives, roles
+    from sphinx.util.docutils import docutils_namespace, patch_docutils, register_node
+
+    app = kept.app
+    warning = app._warning
+    if isinstance(warning, io.StringIO):  # the stream this build's warnings go to (see `run`)
+        warning.seek(0)
+        warning.truncate()
+    app._warncount = 0
+    app.statuscode = 0
+    _restore_assets(app, kept.assets)
+    app.config.carebook_reread = list(overrides.get("carebook_reread", []))
+    global _building
+    _numbering_reads_kept_doctrees()
+    _building = kept
+    try:
+        with patch_docutils(None), docutils_namespace():
+            directives._directives.update(kept.directives)
+            roles._roles.update(kept.roles)
+            for node in kept.nodes:
+                register_node(node)
+            _environment_as_pickled(app, doctrees)
+            app.build(False, [])
+        return app.statuscode
+    except (Exception, KeyboardInterrupt) as exc:
+        print("".join(traceback.format_exception(exc)), file=warning)
+        return exc
+    finally:
+        _building = None
+
+
+def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -> tuple[object, str]:
+    """Build with the kept application when it was made for this build and the environment on disk is the one
+    it wrote; else with a new one. Returns Sphinx's result (0 when it built) and what it wrote as warnings."""
+    wanted = key(stage, out, doctrees, overrides)
+    kept = _kept.pop(builder, None)
+    if kept and (kept.key != wanted or kept.environment != _stat(doctrees / ENVIRONMENT)):
+        kept = None  # settings changed, the build started from nothing, or another build wrote the folder
+    if kept:
+        result = _again(kept, overrides, doctrees)
+        log = kept.app._warning.getvalue() if isinstance(kept.app._warning, io.StringIO) else ""
+        if not result:
+            kept.environment = _stat(doctrees / ENVIRONMENT)
+            _kept[builder] = kept
+        return result, log
+    with contextlib.redirect_stderr(io.StringIO()) as log:
+        result = _fresh(stage, out, doctrees, builder, overrides, wanted)
+    return result, log.getvalue()
+
+
+def forget() -> None:
+    """Drop every kept application (the next build makes a new one)."""
+    _kept.clear()
+
+
+__all__ = ["enable", "enabled", "forget", "run"]
