@@ -81,6 +81,7 @@ class Kept:
 
 
 _building: Kept | None = None  # the kept application building now
+_reused = False  # whether the last build used a kept application
 
 
 def _numbering_reads_kept_doctrees() -> None:
@@ -228,10 +229,12 @@ def _again(kept: Kept, overrides: dict, doctrees: Path) -> object:
 def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -> tuple[object, str]:
     """Build with the kept application when it was made for this build and the environment on disk is the one
     it wrote; else with a new one. Returns Sphinx's result (0 when it built) and what it wrote as warnings."""
+    global _reused
     wanted = key(stage, out, doctrees, overrides)
     kept = _kept.pop(builder, None)
     if kept and (kept.key != wanted or kept.environment != _stat(doctrees / ENVIRONMENT)):
         kept = None  # settings changed, the build started from nothing, or another build wrote the folder
+    _reused = kept is not None
     if kept:
         result = _again(kept, overrides, doctrees)
         log = kept.app._warning.getvalue() if isinstance(kept.app._warning, io.StringIO) else ""
@@ -244,9 +247,14 @@ def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -
     return result, log.getvalue()
 
 
+def reused() -> bool:
+    """True when the last HTML build in this process used a kept application."""
+    return _reused
+
+
 def forget() -> None:
     """Drop every kept application (the next build makes a new one)."""
     _kept.clear()
 
 
-__all__ = ["enable", "enabled", "forget", "run"]
+__all__ = ["enable", "enabled", "forget", "reused", "run"]
