@@ -66,44 +66,46 @@ class Kept:
     assets: dict = field(default_factory=dict)  # its lists of scripts and stylesheets as its first build started
     doctrees: dict = field(default_factory=dict)  # docname -> (its pickled bytes, the doctree unpickled from them)
 
-    def shared_doctree(self, docname: str):
-        """A page's doctree unpickled once per version of it, for Sphinx's figure numbering, which only reads it."""
-        from sphinx.environment import BuildEnvironment
-
+    def shared_doctree(self, docname: str, read):
+        """A page's doctree unpickled (by Sphinx's `read`) once per version, for readers that leave it as it is."""
         env = self.app.env
         serialised = env._pickled_doctree_cache.get(docname)
         known = self.doctrees.get(docname)
         if serialised is not None and known and known[0] is serialised:
             return known[1]
-        doctree = BuildEnvironment.get_doctree(env, docname)
+        doctree = read(env, docname)
         self.doctrees[docname] = (env._pickled_doctree_cache[docname], doctree)
         return doctree
 
 
-_building: Kept | None = None  # the kept application building now
 _reused = False  # whether the last build used a kept application
 
 
-def _numbering_reads_kept_doctrees() -> None:
-    """Let Sphinx's figure numbering read a kept application's doctrees without unpickling them again (Sphinx 7
-    unpickles every page's doctree for it on every build, the largest part of a one-page rebuild)."""
-    from sphinx.environment.collectors.toctree import TocTreeCollector
+@contextlib.contextmanager
+def _shared_doctrees(kept: Kept):
+    """While the kept application builds, a page's doctree is unpickled once per version of it and shared by every
+    reader that only reads it (figure numbering, numbered references, the sidebar); the writer of a page, which
+    resolves references in it, gets a copy of its own. Sphinx 7 unpickles every page's doctree for figure numbering
+    alone on every build: most of a one-page rebuild. (Patched on the class for the build's length: the environment
+    is pickled during the build, so it must not hold these functions itself.)"""
+    from sphinx.environment import BuildEnvironment
 
-    original = TocTreeCollector.assign_figure_numbers
-    if getattr(original, "carebook_warm", False):
-        return
+    read, resolve = BuildEnvironment.get_doctree, BuildEnvironment.get_and_resolve_doctree
+    env = kept.app.env
 
-    def assign_figure_numbers(self, env) -> list[str]:
-        if _building is None or _building.app.env is not env:
-            return original(self, env)
-        env.get_doctree = _building.shared_doctree
-        try:
-            return original(self, env)
-        finally:
-            del env.get_doctree
+    def get_doctree(self, docname: str):
+        return kept.shared_doctree(docname, read) if self is env else read(self, docname)
 
-    assign_figure_numbers.carebook_warm = True
-    TocTreeCollector.assign_figure_numbers = assign_figure_numbers
+    def get_and_resolve_doctree(self, docname: str, builder, doctree=None, *args, **kwargs):
+        if self is env and doctree is None and docname not in self._write_doc_doctree_cache:
+            doctree = read(self, docname)  # its own: resolving changes it
+        return resolve(self, docname, builder, doctree, *args, **kwargs)
+
+    BuildEnvironment.get_doctree, BuildEnvironment.get_and_resolve_doctree = get_doctree, get_and_resolve_doctree
+    try:
+        yield
+    finally:
+        BuildEnvironment.get_doctree, BuildEnvironment.get_and_resolve_doctree = read, resolve
 
 
 def _forget_read_doctrees(app, env, docnames: list[str]) -> None:
@@ -207,9 +209,6 @@ def _again(kept: Kept, overrides: dict, doctrees: Path) -> object:
     app.statuscode = 0
     _restore_assets(app, kept.assets)
     app.config.carebook_reread = list(overrides.get("carebook_reread", []))
-    global _building
-    _numbering_reads_kept_doctrees()
-    _building = kept
     try:
         with patch_docutils(None), docutils_namespace():
             directives._directives.update(kept.directives)
@@ -217,13 +216,12 @@ def _again(kept: Kept, overrides: dict, doctrees: Path) -> object:
             for node in kept.nodes:
                 register_node(node)
             _environment_as_pickled(app, doctrees)
-            app.build(False, [])
+            with _shared_doctrees(kept):
+                app.build(False, [])
         return app.statuscode
     except (Exception, KeyboardInterrupt) as exc:
         print("".join(traceback.format_exception(exc)), file=warning)
         return exc
-    finally:
-        _building = None
 
 
 def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -> tuple[object, str]:
