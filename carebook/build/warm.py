@@ -171,7 +171,10 @@ def _fresh(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict
     if made and not result:
         app, directives, roles, nodes, assets = made[-1]
         app.connect("env-before-read-docs", _forget_read_doctrees, priority=900)  # after any that edit the list
-        _kept[builder] = Kept(app, kept_key, _stat(doctrees / ENVIRONMENT), directives, roles, nodes, assets)
+        kept = Kept(app, kept_key, _stat(doctrees / ENVIRONMENT), directives, roles, nodes, assets)
+        for docname in sorted(app.env.found_docs):  # now, rather than in the author's first edit
+            kept.shared_doctree(docname, type(app.env).get_doctree)
+        _kept[builder] = kept
     return result
 
 
