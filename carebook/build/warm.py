@@ -13,12 +13,16 @@ import contextlib
 import io
 import json
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 ENVIRONMENT = "environment.pickle"  # Sphinx's pickled environment, in the doctrees folder
 _enabled = False
 _kept: dict[str, Kept] = {}  # by builder name
+_made: dict[str, tuple[str, object]] = {}  # by_content's values: name -> (key, value)
+T = TypeVar("T")
 
 
 def enable(on: bool = True) -> None:
@@ -27,6 +31,7 @@ def enable(on: bool = True) -> None:
     _enabled = on
     if not on:
         _kept.clear()
+        _made.clear()
 
 
 def enabled(builder: str) -> bool:
@@ -253,9 +258,27 @@ def reused() -> bool:
     return _reused
 
 
+def by_content(name: str, paths: Iterable[Path], make: Callable[[], T], *extra: str) -> T:
+    """`make()`, or, while builds are kept warm, the value it gave an earlier build in this process when the bytes
+    of `paths` (files, or folders taken whole) and `extra` are the same. For staging's pure functions of files;
+    their code cannot change under it (`carebook serve` restarts when carebook's code changes)."""
+    if not _enabled:
+        return make()
+    from carebook.build import stamp
+
+    files = sorted(p for path in paths for p in ([path] if not path.is_dir() else stamp.tree(path)))
+    key = stamp.digest(*extra, *(f"{path}\0{stamp.file_hash(path)}" for path in files))
+    known = _made.get(name)
+    if known and known[0] == key:
+        return known[1]
+    value = make()
+    _made[name] = (key, value)
+    return value
+
+
 def forget() -> None:
     """Drop every kept application (the next build makes a new one)."""
     _kept.clear()
 
 
-__all__ = ["enable", "enabled", "forget", "reused", "run"]
+__all__ = ["by_content", "enable", "enabled", "forget", "reused", "run"]
