@@ -95,6 +95,11 @@ def _shared_doctrees(kept: Kept):
     is pickled during the build, so it must not hold these functions itself.)"""
     from sphinx.environment import BuildEnvironment
 
+    from carebook import _compat
+
+    if _compat._major_minor("sphinx")[0] != 7:  # the methods' signatures as checked (Sphinx 7.4)
+        yield
+        return
     read, resolve = BuildEnvironment.get_doctree, BuildEnvironment.get_and_resolve_doctree
     env = kept.app.env
 
@@ -228,7 +233,7 @@ def _again(kept: Kept, overrides: dict, doctrees: Path) -> object:
                 app.build(False, [])
         return app.statuscode
     except (Exception, KeyboardInterrupt) as exc:
-        print("".join(traceback.format_exception(exc)), file=warning)
+        warning.write("".join(traceback.format_exception(exc)))
         return exc
 
 
