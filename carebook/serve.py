@@ -148,6 +148,8 @@ def rebuild(root: Path, build_dir: Path, status: Status) -> bool:
     status.landed()
     kept = "; Sphinx kept warm" if warm.reused() else ""
     print(f"rebuilt in {time.perf_counter() - start:.1f} s: {report.summary()}{kept}", flush=True)
+    with contextlib.suppress(Exception):  # an optimisation: the next build loads it itself if this fails
+        warm.ahead()
     return True
 
 

@@ -64,12 +64,14 @@ class Kept:
 
     app: object
     key: str
+    doctreedir: Path
     environment: tuple[int, int] | None  # the stat of the environment it last wrote
     directives: dict = field(default_factory=dict)  # docutils' registries while it was made
     roles: dict = field(default_factory=dict)
     nodes: set = field(default_factory=set)
     assets: dict = field(default_factory=dict)  # its lists of scripts and stylesheets as its first build started
     doctrees: dict = field(default_factory=dict)  # docname -> (its pickled bytes, the doctree unpickled from them)
+    loaded: tuple | None = None  # (stat, state) of the pickled environment, loaded ahead of the next build
 
     def shared_doctree(self, docname: str, read):
         """A page's doctree unpickled (by Sphinx's `read`) once per version, for readers that leave it as it is."""
@@ -181,26 +183,47 @@ def _fresh(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict
     if made and not result:
         app, directives, roles, nodes, assets = made[-1]
         app.connect("env-before-read-docs", _forget_read_doctrees, priority=900)  # after any that edit the list
-        kept = Kept(app, kept_key, _stat(doctrees / ENVIRONMENT), directives, roles, nodes, assets)
+        kept = Kept(app, kept_key, doctrees, _stat(doctrees / ENVIRONMENT), directives, roles, nodes, assets)
         for docname in sorted(app.env.found_docs):  # now, rather than in the author's first edit
             kept.shared_doctree(docname, type(app.env).get_doctree)
         _kept[builder] = kept
     return result
 
 
-def _environment_as_pickled(app, doctrees: Path) -> None:
+def _pickled_state(kept: Kept, doctrees: Path) -> dict:
+    """The environment's state as pickled in `doctrees`: the copy `ahead` loaded while the preview was idle, if it is
+    of that very file, else loaded now. Each copy is used once."""
+    import pickle
+
+    loaded, kept.loaded = kept.loaded, None
+    if loaded and loaded[0] == _stat(doctrees / ENVIRONMENT) is not None:
+        return loaded[1]
+    with open(doctrees / ENVIRONMENT, "rb") as handle:
+        return pickle.load(handle).__dict__
+
+
+def ahead() -> None:
+    """Between builds (the preview waiting for a save): load the environment each kept application's next build
+    starts from, so that build does not wait for it."""
+    import pickle
+
+    for kept in _kept.values():
+        found = _stat(kept.doctreedir / ENVIRONMENT)
+        if found is not None and (kept.loaded is None or kept.loaded[0] != found):
+            with open(kept.doctreedir / ENVIRONMENT, "rb") as handle:
+                kept.loaded = (found, pickle.load(handle).__dict__)
+
+
+def _environment_as_pickled(kept: Kept, doctrees: Path) -> None:
     """Put the application's environment back as Sphinx pickled it after the last build's reading, which is what a
     new application would load: extensions change their domain data as pages are written (sphinxcontrib-bibtex
     adds each entry to its citation node again), so the state kept in memory is not where the next build may
     start. The objects the application and its extensions hold (domains, settings, configuration) stay; the
     pickled doctrees of pages not read since stay too."""
-    import pickle
-
     from sphinx.environment import CONFIG_OK
 
-    env = app.env
-    with open(doctrees / ENVIRONMENT, "rb") as handle:
-        state = pickle.load(handle).__dict__
+    env = kept.app.env
+    state = _pickled_state(kept, doctrees)
     live = ("app", "domains", "events", "config", "settings", "project", "_pickled_doctree_cache")
     state = {name: value for name, value in state.items() if name not in live}
     env.__dict__.update(state, _write_doc_doctree_cache={}, config_status=CONFIG_OK, config_status_extra="")
@@ -228,7 +251,7 @@ def _again(kept: Kept, overrides: dict, doctrees: Path) -> object:
             roles._roles.update(kept.roles)
             for node in kept.nodes:
                 register_node(node)
-            _environment_as_pickled(app, doctrees)
+            _environment_as_pickled(kept, doctrees)
             with _shared_doctrees(kept):
                 app.build(False, [])
         return app.statuscode
@@ -286,4 +309,4 @@ def forget() -> None:
     _kept.clear()
 
 
-__all__ = ["by_content", "enable", "enabled", "forget", "reused", "run"]
+__all__ = ["ahead", "by_content", "enable", "enabled", "forget", "reused", "run"]
