@@ -1,10 +1,12 @@
-"""A Sphinx application kept warm between HTML builds in one process (`carebook serve`).
+"""A Sphinx application kept warm between HTML builds in one process (`carebook serve`, after `enable()`).
 
-A build from a new application pays Sphinx's start-up each time: importing and setting up every extension,
-unpickling the environment, compiling the theme's templates. Kept, the application's environment already holds
-every page read so far, and only what changed is read and written again. It is used again only for the same
-staged tree, output folders and settings, and only while the environment on disk is the one it last wrote (no
-other build has written the folder since); a failed build, or a build from nothing, starts a new one.
+A build from a new application pays Sphinx's start-up each time: setting up every extension, unpickling the
+environment and every page's doctree, compiling the theme's templates. Kept, it reads and writes only what
+changed. It is used again only for the same staged tree, output folders, settings, configuration and table of
+contents, and only while the environment on disk is the one it last wrote (no other build has written the
+folder since); a failed build, or a build from nothing, starts a new one. Each build starts from the environment
+as Sphinx pickled it, as a new application would, so the site equals a clean build's (tests/test_serve.py).
+`by_content` does the same for staging: a value made from files is made again only when their bytes change.
 """
 
 from __future__ import annotations
@@ -39,13 +41,14 @@ def enabled(builder: str) -> bool:
     return _enabled and builder == "html"
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
-    """(size, mtime in ns) of `path`, or None if it is missing."""
+def _stat(path: Path) -> tuple[int, ...] | None:
+    """`path`'s inode, size, modification and change times (ns), or None if it is missing: another write changes
+    them."""
     try:
         found = path.stat()
     except FileNotFoundError:
         return None
-    return found.st_size, found.st_mtime_ns
+    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
 def key(stage: Path, out: Path, doctrees: Path, overrides: dict) -> str:
@@ -65,7 +68,7 @@ class Kept:
     app: object
     key: str
     doctreedir: Path
-    environment: tuple[int, int] | None  # the stat of the environment it last wrote
+    environment: tuple[int, ...] | None  # the stat of the environment it last wrote
     directives: dict = field(default_factory=dict)  # docutils' registries while it was made
     roles: dict = field(default_factory=dict)
     nodes: set = field(default_factory=set)
@@ -268,7 +271,7 @@ def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -
     kept = _kept.pop(builder, None)
     if kept and (kept.key != wanted or kept.environment != _stat(doctrees / ENVIRONMENT)):
         kept = None  # settings changed, the build started from nothing, or another build wrote the folder
-    _reused = kept is not None
+    _reused = _reused or kept is not None
     if kept:
         result = _again(kept, overrides, doctrees)
         log = kept.app._warning.getvalue() if isinstance(kept.app._warning, io.StringIO) else ""
@@ -282,8 +285,10 @@ def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -
 
 
 def reused() -> bool:
-    """True when the last HTML build in this process used a kept application."""
-    return _reused
+    """True when an HTML build since the last call used a kept application."""
+    global _reused
+    found, _reused = _reused, False
+    return found
 
 
 def by_content(name: str, paths: Iterable[Path], make: Callable[[], T], *extra: str) -> T:
