@@ -1,13 +1,20 @@
 """The author's loop (`serve-edit-prose`): from saving a sentence to the served page showing it, carebook's
-`serve` against stock jupyter-book under sphinx-autobuild, each left running on the book as an author leaves it."""
+`serve` against stock jupyter-book under sphinx-autobuild, each left running on the book as an author leaves it.
+
+`make bench` runs it last in each repeat; `python -m benchmarks.serving` runs it alone (`--help`).
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -16,7 +23,19 @@ from pathlib import Path
 
 from benchmarks import edits
 from benchmarks.edits import CODE_EDIT_CHAPTER
-from benchmarks.harness import JUPYTER_BOOK, PYTHON, Run, scratch_env
+from benchmarks.harness import (
+    COPY_IGNORE,
+    JUPYTER_BOOK,
+    PYTHON,
+    REPO,
+    SYSTEMS,
+    Run,
+    run_stock,
+    scratch_copy,
+    scratch_env,
+    stock_copy,
+    vega_bundle,
+)
 
 READY_SECONDS = 900  # the servers' first build (stock's executes every chapter into its own cache)
 SHOW_SECONDS = 300  # longest wait for the edit to reach the served page
@@ -135,3 +154,41 @@ def run_serve(system: str, root: Path, repeat: int, log_dir: Path) -> Run:
     shown = seconds is not None
     log = "" if shown else "".join(server.output)[-3000:]
     return Run(system, "serve-edit-prose", repeat, seconds or float(SHOW_SECONDS), [], shown, load, shown, log=log)
+
+
+def prepared(system: str, source: Path, target: Path, bundle: bytes, logs: Path) -> Path:
+    """A scratch copy for `system`'s preview; stock's myst-nb cache is filled first (untimed), as `make bench` does."""
+    if system == "carebook":
+        return scratch_copy(source, target)
+    root = stock_copy(source, target, bundle, "cache")
+    run_stock(root, "prime", 0, logs)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Time only the serve-edit-prose case; print each run with the machine's load."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.serving", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--repeats", type=int, default=1, help="repeats (default 1)")
+    parser.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS), help="default: both")
+    parser.add_argument("--source", type=Path, default=REPO, help="the book to copy (default: this repository)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder (its logs/ has each server's)")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="carebook-bench-serve-"))
+    print(f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {work}", flush=True)
+    try:
+        source = Path(shutil.copytree(args.source.resolve(), work / "source", ignore=COPY_IGNORE))
+        bundle = vega_bundle() if "stock" in args.systems else b""
+        for repeat in range(args.repeats):
+            for system in args.systems:
+                root = prepared(system, source, work / f"{system}-{repeat}", bundle, work / "logs")
+                run = run_serve(system, root, repeat, work / "logs")
+                shown = "shown" if run.ok else "NOT SHOWN"
+                print(f"{system} serve-edit-prose #{repeat}: {run.seconds:.2f} s ({shown}), load {run.load:.2f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,7 @@
 """`carebook serve`: a live preview on loopback. It watches the book's sources (watchfiles), rebuilds through the
 cache in one long-lived process, and tells the open pages: they reload when a build lands, and show the build's
-one-line error (keeping the last good page) when it fails.
+one-line error (keeping the last good page) when it fails. The Sphinx application is kept warm between builds
+(`carebook.build.warm`), so a saved sentence costs reading and writing that page, not Sphinx's start-up.
 
 The reload script is added to pages as they are served; the built site on disk never contains it.
 """
@@ -20,6 +21,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from carebook import build
+from carebook.build import warm
 from carebook.errors import CarebookError
 
 WATCHED_DIRS = ("book", "data", "_static", "latex", "carebook")  # recursively
@@ -144,7 +146,10 @@ def rebuild(root: Path, build_dir: Path, status: Status) -> bool:
         print(f"build failed (unexpected {type(exc).__name__}: {exc}), still serving the last good build", flush=True)
         return False
     status.landed()
-    print(f"rebuilt in {time.perf_counter() - start:.1f} s: {report.summary()}", flush=True)
+    kept = "; Sphinx kept warm" if warm.reused() else ""
+    print(f"rebuilt in {time.perf_counter() - start:.1f} s: {report.summary()}{kept}", flush=True)
+    with contextlib.suppress(Exception):  # an optimisation: the next build loads it itself if this fails
+        warm.ahead()
     return True
 
 
@@ -197,6 +202,7 @@ def serve(root: Path, build_dir: Path, port: int) -> None:
     changes: queue.Queue = queue.Queue()
     stop = threading.Event()
     status = Status()
+    warm.enable()  # the Sphinx application of one build is used again by the next, while it fits
     watch(root, changes, stop)  # before the first build, so a file saved while it runs triggers the next one
     server = ThreadingHTTPServer(("127.0.0.1", port), handler(build_dir / "html", status))
     threading.Thread(target=server.serve_forever, daemon=True, name="http").start()

@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from carebook.build import changes
+from carebook.build import changes, warm
 from carebook.build.changes import Changes
 from carebook.build.edition import Edition
 from carebook.markup import markdown_text, whole_or_cut
@@ -263,7 +263,9 @@ def fill(text: str, root: Path, executed: Path, edition: Edition, changed: Chang
     if CHANGES_MARKER in text:
         text = text.replace(CHANGES_MARKER, changes.markdown(changed or changes.compare(root, executed), edition.date))
     if DATA_MARKER in text:
-        text = text.replace(DATA_MARKER, data_tables(root, executed))
+        uses = json.dumps(figure_uses(root, executed), sort_keys=True)  # with the data, all the listing reads
+        listing = warm.by_content("data page", [root / "data"], lambda: data_tables(root, executed), uses)
+        text = text.replace(DATA_MARKER, listing)
     if CITATION_MARKER in text:
         text = text.replace(CITATION_MARKER, citation(root, edition))
     if PARAMETERS_MARKER in text:

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from carebook import _compat
-from carebook.build import progress
+from carebook.build import progress, warm
 from carebook.errors import SphinxFailed  # re-exported for carebook.sphinxext.latex
 
 # What every edition that shows no code takes (the PDF, the EPUB, the single page).
@@ -112,21 +112,26 @@ def build(
     extensions = overrides.get("extensions") or final_config(stage)["extensions"]
     overrides["extensions"] = list(dict.fromkeys([*extensions, REFERENCE_CACHE]))
     with contextlib.redirect_stdout(Progress()), contextlib.redirect_stderr(log):
-        result = build_sphinx(
-            stage,
-            out,
-            noconfig=True,
-            path_config=str(stage / "_config.yml"),
-            confoverrides=overrides,
-            doctreedir=doctrees,
-            builder=builder,
-            warningiserror=True,
-            keep_going=True,
-        )
+        if warm.enabled(builder):  # `carebook serve`: the application of the last build, when it still fits
+            result, text = warm.run(stage, out, doctrees, builder, overrides)
+            log.write(text)
+        else:
+            result = build_sphinx(
+                stage,
+                out,
+                noconfig=True,
+                path_config=str(stage / "_config.yml"),
+                confoverrides=overrides,
+                doctreedir=doctrees,
+                builder=builder,
+                warningiserror=True,
+                keep_going=True,
+            )
     messages = [line for line in _source_names(log.getvalue(), stage, root).splitlines() if WARNING.search(line)]
     if result or messages:
         # Sphinx would not re-read unchanged pages next time, and so would not repeat their warnings.
         shutil.rmtree(doctrees, ignore_errors=True)
+        warm.forget()
         detail = "\n".join(messages) or _source_names(log.getvalue(), stage, root).strip()[-2000:] or f"exit {result}"
         raise SphinxFailed(f"the {builder} build failed:\n{detail}")
     if builder == "html":

@@ -5,13 +5,14 @@ Files are written only when their content changes, so Sphinx re-reads only what 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
 
 import yaml
 
-from carebook.build import bibexport, bundles, changes, downloads, generated
+from carebook.build import bibexport, bundles, changes, downloads, generated, warm
 from carebook.build.atomic import write_atomic
 from carebook.build.edition import Edition
 from carebook.build.sourcepage import source_page
@@ -140,11 +141,15 @@ def stage(
             wanted[target / "_static" / "data" / path.relative_to(root / "data")] = content
     if (root / "CITATION.cff").is_file():  # the chapters' "Cite this chapter" lines
         wanted[target / "CITATION.cff"] = (root / "CITATION.cff").read_bytes()
-    for path, content in bibexport.downloads(root / "references.bib").items():  # .bib, .ris, CSL JSON
+    bib = root / "references.bib"
+    for path, content in warm.by_content("bib", [bib], lambda: bibexport.downloads(bib)).items():  # .bib, .ris, CSL
         wanted[target / path] = content
     for page in pages(root):
         if page.is_notebook:
-            wanted[target / f"{page.name}.ipynb"] = reader_notebook(executed / f"{page.slug}.ipynb", page.slug)
+            notebook = executed / f"{page.slug}.ipynb"
+            wanted[target / f"{page.name}.ipynb"] = warm.by_content(
+                f"reader:{page.slug}", [notebook], functools.partial(reader_notebook, notebook, page.slug)
+            )
             source = read_text(page.path, root)
             heading = title(source)
             wanted[target / CODE_DIR / f"{page.slug}.md"] = page.path.read_bytes()  # the download
