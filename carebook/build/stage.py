@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from carebook.build import bibexport, bundles, changes, downloads, generated
+from carebook.build import bundles
 from carebook.build.atomic import write_atomic
 from carebook.build.edition import Edition
 from carebook.build.toc import pages, title
@@ -104,6 +104,8 @@ def config(root: Path, edition: Edition, front_matter: str = "") -> bytes:
 
 def stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes) -> int:
     """Fill `target` with everything the book build needs; returns how many files changed."""
+    from carebook.build import bibexport, changes, downloads, generated  # here: `carebook --help` needs none
+
     executed = build / "executed"
     edits = changes.compare(root, executed)  # what changed since the earlier edition
     toc = load_yaml(read_text(root / "_toc.yml", root), "_toc.yml")
