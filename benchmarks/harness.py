@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,7 @@ class Run:
     chapter_seconds: dict[str, float] = field(default_factory=dict)
     log: str = ""
     step_status: dict[str, str] = field(default_factory=dict)  # built, unchanged or failed (carebook only)
+    cpu: float = 0.0  # CPU seconds of the build and every process it started (the machine is shared)
 
 
 def strip_ansi(text: str) -> str:
@@ -51,15 +53,21 @@ def scratch_env(cwd: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(cwd), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
-def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, bool, str]:
-    """Run `command` in `cwd`; wall seconds, success and output (also written to `log`)."""
-    start = time.perf_counter()
+def children_cpu() -> float:
+    """CPU seconds (user and system) of this process's finished children so far, theirs included."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, bool, str, float]:
+    """Run `command` in `cwd`; wall seconds, success, output (also written to `log`) and CPU seconds."""
+    start, cpu = time.perf_counter(), children_cpu()
     done = subprocess.run(command, cwd=cwd, env=scratch_env(cwd), capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     output = strip_ansi(done.stdout + "\n" + done.stderr)
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(f"$ {' '.join(command)}  (exit {done.returncode}, {seconds:.1f} s)\n{output}", encoding="utf-8")
-    return seconds, done.returncode == 0, output
+    return seconds, done.returncode == 0, output, cpu
 
 
 def read_report(root: Path) -> dict:
@@ -73,7 +81,7 @@ def run_carebook(root: Path, case: str, repeat: int, log_dir: Path, executor: st
     command = [PYTHON, "-m", "carebook.cli", "pdf" if case == "pdf" else "build", "--executor", executor]
     load = os.getloadavg()[0]
     (root / "_build" / "report.json").unlink(missing_ok=True)
-    seconds, ok, output = timed(command, root, log_dir / f"carebook-{executor}-{case}-{repeat}.log")
+    seconds, ok, output, cpu = timed(command, root, log_dir / f"carebook-{executor}-{case}-{repeat}.log")
     report = read_report(root)
     chapters = report.get("chapters", {})
     done = {slug: c["seconds"] for slug, c in chapters.items() if c["status"] == "executed"}
@@ -91,6 +99,7 @@ def run_carebook(root: Path, case: str, repeat: int, log_dir: Path, executor: st
         chapter_seconds=done,
         log="" if ok else output[-3000:],
         step_status={name: step["status"] for name, step in steps.items()},
+        cpu=cpu,
     )
 
 
@@ -98,13 +107,12 @@ def run_stock(root: Path, case: str, repeat: int, log_dir: Path) -> Run:
     """Stock `jupyter-book build .` (pdflatex for the PDF); chapters executed are myst-nb's 'Executing' lines."""
     command = [JUPYTER_BOOK, "build", ".", *(["--builder", "pdflatex"] if case == "pdf" else [])]
     load = os.getloadavg()[0]
-    seconds, ok, output = timed(command, root, log_dir / f"stock-{case}-{repeat}.log")
+    seconds, ok, output, cpu = timed(command, root, log_dir / f"stock-{case}-{repeat}.log")
     executed = [Path(p).stem for p in re.findall(r"(?m)^(\S+\.md): Executing notebook", output)]
     finished = re.findall(r"(?m)^(\S+\.md): Executed notebook in ([\d.]+) seconds", output)
     times = {Path(p).stem: float(s) for p, s in finished}
-    return Run(
-        "stock", case, repeat, seconds, executed, ok, load, chapter_seconds=times, log="" if ok else output[-3000:]
-    )
+    log = "" if ok else output[-3000:]
+    return Run("stock", case, repeat, seconds, executed, ok, load, chapter_seconds=times, log=log, cpu=cpu)
 
 
 def runner(system: str):
@@ -147,7 +155,7 @@ def report_run(run: Run) -> None:
     extra = "" if run.shows_new_value is None else f", page shows new value: {run.shows_new_value}"
     status = "" if run.ok else "  FAILED (see the log)"
     print(
-        f"  [{run.repeat + 1}] {run.system:<13} {run.case:<15} {run.seconds:6.1f} s, "
+        f"  [{run.repeat + 1}] {run.system:<13} {run.case:<15} {run.seconds:6.1f} s ({run.cpu:5.1f} s CPU), "
         f"{len(run.executed)} executed{extra} (load {run.load:.1f}){status}",
         flush=True,
     )

@@ -36,6 +36,7 @@ class ChapterJob:
     output_limit: int = OUTPUT_LIMIT
     ahead: bool = False  # the worker's next chapter follows: start its kernel while this one runs
     progress: str = "print"  # print, or "dask" (an event the client prints)
+    preload: tuple[str, ...] = ()  # modules its kernel imports at start, before the chapter (executors.PRELOAD)
 
 
 @dataclass

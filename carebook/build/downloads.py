@@ -6,10 +6,6 @@ import csv
 import io
 from pathlib import Path
 
-import pandas as pd
-
-from carebook import citations
-
 DROPPED = ("note",)
 
 
@@ -29,6 +25,10 @@ def listed(data_dir: Path) -> list[Path]:
 
 def labels(data_dir: Path) -> dict[str, str]:
     """Each source id's citation as readers see it: 'Keeble et al. (2019)'."""
+    import pandas as pd  # here, not at import: a build that stages nothing new never needs it
+
+    from carebook import citations
+
     frame = pd.read_csv(data_dir / "sources.csv", dtype=str, keep_default_na=False, na_values=[""])
     frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d") if "date" in frame.columns else pd.NaT
     works = citations.works_from_sources(frame.set_index("id"))

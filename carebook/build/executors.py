@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterator
 from carebook.errors import UsageError
 
 INTERRUPTED = 130
+# What every chapter imports first (the chapters' API, with pandas and Altair): a kernel started ahead of its
+# chapter imports it while the worker's current chapter runs. Importing binds no name in the chapter's namespace.
+PRELOAD = ("carebook.charts", "carebook.prose")
 
 
 class Pool:
@@ -23,9 +26,15 @@ class Pool:
         self.executor, self.workers, self.ahead, self.progress = executor, workers, ahead, progress
 
     def prepare(self, jobs: list) -> list:
-        """The jobs as this executor runs them: whether to start a kernel ahead, where progress goes."""
+        """The jobs as this executor runs them: whether to start a kernel ahead (with the chapters' API imported
+        in it), where progress goes."""
         return [
-            dataclasses.replace(job, ahead=self.ahead and n + self.workers < len(jobs), progress=self.progress)
+            dataclasses.replace(
+                job,
+                ahead=self.ahead and n + self.workers < len(jobs),
+                progress=self.progress,
+                preload=PRELOAD if self.ahead else (),
+            )
             for n, job in enumerate(jobs)
         ]
 

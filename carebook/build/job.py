@@ -85,7 +85,7 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
         run_sync(manager.start_kernel)(
             extra_arguments=[
                 "--HistoryManager.hist_file=:memory:",
-                "--IPKernelApp.exec_lines=__import__('carebook.reads').reads.install()",
+                *(f"--IPKernelApp.exec_lines={line}" for line in _start_lines(job.preload)),
             ],
             cwd=cwd,
             env=_kernel_env(job, Path(folder.name)),
@@ -93,6 +93,14 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
             stdout=log,
         )
     return Spare(manager, folder, cwd)
+
+
+def _start_lines(preload: tuple[str, ...]) -> list[str]:
+    """The kernel's first lines: keep the chapter within its boundary, then import `preload` (an expression whose
+    value is None, so that nothing is shown and no name is bound in the chapter's namespace)."""
+    lines = ["__import__('carebook.reads').reads.install()"]
+    lines += [f"__import__('importlib').import_module({name!r}) and None" for name in preload]
+    return lines
 
 
 def _stop(spare: Spare) -> None:

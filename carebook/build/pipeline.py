@@ -46,24 +46,55 @@ VEGA_HEADER = "/* {version}, bundled by vl-convert, sha256 {hash} */\n"
 def vega_bundle(build: Path, force: bool = False) -> bytes:
     """vega, vega-lite and vega-embed in one script, from the pinned vl-convert, matching Altair's Vega-Lite.
 
-    Cached under a key of the versions and the wrapper written around them, written atomically and checked
-    against the hash in its first line when read; `force` bundles again.
+    Kept in the build's cache and in the user's (`shared_cache`: the bundle depends on the installed packages
+    alone, so a clean build of the book need not make it again), under a key of the installed vl-convert and
+    Altair and the wrapper written around them; written atomically and checked against the hash in its first
+    line when read; `force` bundles again.
     """
+    found = None if force else cached_bundle(build)
+    if found is not None:
+        return found
     import altair as alt
     import vl_convert
 
-    from carebook.build import stamp
-
     vl_version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     version = f"vega-{vl_convert.get_vega_version()}-lite-{vl_version}-embed-{vl_convert.get_vega_embed_version()}"
-    cached = build / "cache" / f"{version}-{stamp.digest(VEGA_WRAPPER, VEGA_HEADER)[:12]}.js"
-    found = b"" if force or not cached.exists() else cached.read_bytes()
-    if _bundle_intact(found):
-        return found
     body = VEGA_WRAPPER.format(bundle=vl_convert.javascript_bundle(vl_version=vl_version)).encode()
     content = VEGA_HEADER.format(version=version, hash=hashlib.sha256(body).hexdigest()).encode() + body
-    write_atomic(cached, content)
+    write_atomic(build / "cache" / bundle_name(), content)
+    with contextlib.suppress(OSError):  # the user's cache may be read-only: the build's own is enough
+        write_atomic(shared_cache() / bundle_name(), content)
     return content
+
+
+def bundle_name() -> str:
+    """The bundle's file name: the installed vl-convert (which fixes vega and vega-embed) and Altair (which fixes
+    Vega-Lite's version), read from the packages' metadata without importing them, and the wrapper."""
+    from importlib.metadata import version
+
+    from carebook.build import stamp
+
+    packages = f"vl-convert-{version('vl-convert-python')}-altair-{version('altair')}"
+    return f"vega-{packages}-{stamp.digest(VEGA_WRAPPER, VEGA_HEADER)[:12]}.js"
+
+
+def shared_cache() -> Path:
+    """The user's cache folder for what depends only on the installed packages ($XDG_CACHE_HOME/carebook)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "carebook"
+
+
+def cached_bundle(build: Path) -> bytes | None:
+    """The bundle from the build's cache or else the user's (copied into the build's), if one holds it whole;
+    found without importing Altair or vl-convert."""
+    name = bundle_name()
+    own, shared = build / "cache" / name, shared_cache() / name
+    for place in (own, shared):
+        found = place.read_bytes() if place.is_file() else b""
+        if _bundle_intact(found):
+            if place == shared:
+                write_atomic(own, found)
+            return found
+    return None
 
 
 def _bundle_intact(content: bytes) -> bool:
@@ -134,6 +165,12 @@ class _Known:
 _KNOWN_BUNDLES: dict[Path, _Known] = {}
 
 
+def _known_on_disk(build: Path) -> _Known | None:
+    """The bundle a cache already holds whole (nothing to fork for)."""
+    found = cached_bundle(build)
+    return _Known(found) if found is not None else None
+
+
 SPHINX_MODULES = (
     "jupyter_book.sphinx",
     "sphinx.builders.html",
@@ -168,7 +205,7 @@ def prepare(
     scheduler: str | None = None,
 ) -> Path:
     """Validate, execute and stage; returns the staged tree."""
-    known = None if force else _KNOWN_BUNDLES.get(build)
+    known = None if force else _KNOWN_BUNDLES.get(build) or _known_on_disk(build)
     bundle = known or _BackgroundBundle(build, force)  # forked first, while this process has no other thread
     try:
         with Timer(report, "validate"):

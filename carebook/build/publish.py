@@ -6,18 +6,28 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 EDITIONS_SCRIPT = "_static/carebook-editions.js"  # tells every web page which other editions exist
 EDITIONS = re.compile(r"^window\.carebookEditions = (\{.*\});$", re.M)  # its one listing
 
 
-def publish(source: Path, target: Path) -> None:
-    """Replace `target` with a copy of `source` in one rename, so readers never see half a build."""
+def publish(source: Path, target: Path, fill: Callable[[Path], bytes | None] | None = None) -> None:
+    """Replace `target` with a copy of `source` in one rename, so readers never see half a build; `fill` gives
+    the content to publish for a file instead of a copy (or None: a copy)."""
     fresh = target.with_name(f".{target.name}.new")
     old = target.with_name(f".{target.name}.old")
     shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(source, fresh, copy_function=lambda src, dst: copy_or_link(src, dst, source, target))
+
+    def copy(src: str, dst: str) -> None:
+        content = fill(Path(src)) if fill else None
+        if content is None:
+            copy_or_link(src, dst, source, target)
+        else:
+            Path(dst).write_bytes(content)  # written afresh each time: never linked to an older edition's
+
+    shutil.copytree(source, fresh, copy_function=copy)
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)

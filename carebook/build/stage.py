@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from carebook.build import bibexport, bundles, changes, downloads, generated, warm
+from carebook.build import bundles, warm
 from carebook.build.atomic import write_atomic
 from carebook.build.edition import Edition
 from carebook.build.sourcepage import source_page
@@ -121,6 +121,8 @@ def stage(
 ) -> int:
     """Fill `target` with everything the book build needs (`variant`: a `-p` build's parameters); returns how
     many files changed."""
+    from carebook.build import bibexport, changes, downloads, generated  # here: `carebook --help` needs none
+
     executed = build / "executed"
     edits = changes.compare(root, executed, variant)  # what changed since the earlier edition (or: a variant)
     toc = load_yaml(read_text(root / "_toc.yml", root), "_toc.yml")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from pathlib import Path
+
+import yaml
 
 from carebook import _compat
 from carebook.build import sphinx, stamp
@@ -15,6 +18,12 @@ from carebook.build.publish import publish
 PAGES_RECORD = "html.pages.json"
 REBUILD = "carebook.sphinxext.rebuild"
 CHECKSUMMED = (".css", ".js")  # static files every page links as `name?v=<checksum>` (Sphinx 7)
+# The edition (commit and date) is on every page (the footer, the script options): Sphinx builds the site with
+# these words in its place and publishing puts the edition in, so that a new label (the first edit after a
+# commit) re-reads and re-writes no page. Clean and incremental builds both go this way, so they stay equal.
+LABEL, DATE = "CarebookEditionLabel", "CarebookEditionDate"
+EDITION_RECORD = "html-edition.json"  # beside the built site in .work: the words to put in when publishing
+FILLED = (".html", ".js", ".inv")  # the files that can hold them (the inventory in its plain header)
 
 
 def _title(path: Path) -> str:
@@ -25,13 +34,44 @@ def _title(path: Path) -> str:
     return next((line for line in text.splitlines() if line.startswith("# ")), "")
 
 
+def edition(target: Path) -> dict[str, str]:
+    """The staged edition's label and date, by the word Sphinx writes in their place."""
+    config = yaml.safe_load((target / "_config.yml").read_text(encoding="utf-8")) or {}
+    sphinx_config = config.get("sphinx", {}).get("config", {})
+    return {LABEL: str(sphinx_config.get("release", "")), DATE: str(sphinx_config.get("version", ""))}
+
+
+def without_edition(text: str, values: dict[str, str]) -> str:
+    """`text` with the edition's label and date replaced by their words (the label first: it holds the date)."""
+    for word, value in values.items():
+        text = text.replace(value, word) if value else text
+    return text
+
+
+def edition_overrides(target: Path) -> dict:
+    """Sphinx settings that put the words in place of the edition: release, version, today and the footer."""
+    footer = sphinx.final_config(target).get("html_theme_options", {}).get("extra_footer", "")
+    return {
+        "release": LABEL,
+        "version": DATE,
+        "today": DATE,
+        "html_theme_options": {"extra_footer": without_edition(footer, edition(target))},
+    }
+
+
 def staged_pages(target: Path) -> dict[str, dict]:
-    """Every staged file the site is built from, with its hash, and each page's title."""
+    """Every staged file the site is built from, with its hash (the config's without the edition), and each
+    page's title."""
     found = {}
+    values = edition(target)
     for path in stamp.tree(target, OUTPUT.ignore):  # not the print styles: they never reach the site
         rel = path.relative_to(target)
         page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
-        found[str(rel)] = {"hash": stamp.file_hash(path), "title": _title(path) if page else None}
+        if str(rel) == "_config.yml":
+            digest = stamp.digest(without_edition(path.read_text(encoding="utf-8"), values))
+        else:
+            digest = stamp.file_hash(path)
+        found[str(rel)] = {"hash": digest, "title": _title(path) if page else None}
     return found
 
 
@@ -72,8 +112,13 @@ def body_only(name: str, now: dict, before: dict) -> bool:
 
 def _with_rebuild(target: Path, reread: set[str]) -> dict:
     """Sphinx overrides loading `carebook.sphinxext.rebuild`, which reads the pages `reread` (by content) again
-    and writes every page when one changed what others show of it (figure numbers, headings)."""
-    return {"extensions": sphinx.extensions_with(target, REBUILD), "carebook_reread": sorted(reread)}
+    and writes every page when one changed what others show of it (figure numbers, headings); the edition's
+    words in place of the edition."""
+    return {
+        "extensions": sphinx.extensions_with(target, REBUILD),
+        "carebook_reread": sorted(reread),
+        **edition_overrides(target),
+    }
 
 
 def make(root: Path, build: Path, target: Path, force: bool) -> Path:
@@ -92,7 +137,26 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
             sphinx.build(target, work / "html", work / "doctrees-html", root, "html", _with_rebuild(target, reread))
     record = {"code": code(root, target), "files": staged_pages(target)}
     write_atomic(build / "cache" / PAGES_RECORD, json.dumps(record, indent=0))
+    write_atomic(work / EDITION_RECORD, json.dumps(edition(target)))
     return work / "html"
+
+
+def publish_site(made: Path, product: Path) -> None:
+    """Publish the site built in `made` with the edition put in place of its words."""
+    values = json.loads(made.with_name(EDITION_RECORD).read_text(encoding="utf-8"))
+    words = {word.encode(): html.escape(value).encode() for word, value in values.items()}
+
+    def fill(path: Path) -> bytes | None:
+        if path.suffix not in FILLED:
+            return None
+        content = path.read_bytes()
+        if not any(word in content for word in words):
+            return None
+        for word, value in words.items():
+            content = content.replace(word, value)
+        return content
+
+    publish(made, product, fill)
 
 
 OUTPUT = Output(
@@ -101,6 +165,6 @@ OUTPUT = Output(
     help="the web edition",
     entries=("build/outputs/html.py", "sphinxext/rebuild.py"),
     make=make,
-    publish=publish,
+    publish=publish_site,
     ignore=("latex/*",),  # print styles
 )

@@ -1,0 +1,51 @@
+"""The edition label is on every page, yet a new label (the first edit after a commit) makes Sphinx re-read only
+the pages whose text changed: publishing puts the label in."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import carebook
+
+pytestmark = pytest.mark.build  # runs carebook builds itself
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def footers(site: Path) -> dict[str, str]:
+    """Each page's edition line (the book's pages: not the redirect or the search page)."""
+    found = {}
+    for page in sorted((site / "book").glob("*.html")):
+        line = re.search(r"Edition of ([^<]*?)\.\s*<", page.read_text(encoding="utf-8"))
+        found[page.relative_to(site).as_posix()] = line.group(1) if line else ""
+    return found
+
+
+def test_a_new_label_reaches_every_page_and_rereads_only_the_edited_one(minibook: Path):
+    (minibook / ".gitignore").write_text("_build/\n")
+    git(minibook, "init", "-q")
+    git(minibook, "add", "-A")
+    git(minibook, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "first")
+    commit = git(minibook, "rev-parse", "--short=12", "HEAD")
+    done = carebook("build", cwd=minibook)
+    assert done.returncode == 0, done.stderr
+    site = minibook / "_build" / "html"
+    before = footers(site)
+    assert "book/beta.html" in before
+    assert set(before.values()) == {f"{before['book/beta.html'][:10]}, commit {commit}"}
+
+    chapter = minibook / "book" / "alpha.md"
+    chapter.write_text(chapter.read_text().replace("The total is", "A label-test sentence. The total is"))
+    done = carebook("build", cwd=minibook)
+    assert done.returncode == 0, done.stderr
+    assert set(footers(site).values()) == {f"{before['book/beta.html'][:10]}, commit {commit}+modified"}
+    assert "CarebookEdition" not in "".join(p.read_text(errors="replace") for p in site.rglob("*.*") if p.is_file())
+    read = set(re.findall(r"reading\s+(\S+)", done.stdout))
+    assert read == {"book/alpha"}, done.stdout
+    assert "A label-test sentence." in (site / "book" / "alpha.html").read_text(encoding="utf-8")
