@@ -372,3 +372,13 @@ def test_the_data_page_titles_tables_by_what_they_hold(screens, site):  # noqa: 
     assert len(headings) >= 12 and not [h for h in headings if ".csv" in h or "_" in h], headings
     assert "Sources" in [h.rstrip("#").strip() for h in headings]
     assert len(downloads) == len(headings) and "Download sources.csv" in downloads, downloads
+
+
+def test_a_desktop_page_has_one_search_box(screens, site):  # noqa: F811
+    """The theme's top bar held nothing but a second search box above the sidebar's own."""
+    tab = screens["desktop"]
+    tab.goto(f"{site}/book/history.html")
+    shown = tab.locator("button.search-button-field").evaluate_all(
+        "els => els.filter(el => el.getClientRects().length)"
+    )
+    assert len(shown) == 1, f"{len(shown)} search boxes on a desktop page"

@@ -25,7 +25,8 @@ a {{ color: #0b5394; }}
 <h1>How this page was computed: {heading}</h1>
 <p>The chapter&#8217;s notebook as written, with the code that reads the book&#8217;s data tables and computes
 every figure and number on <a href="../../{page}.html">its page</a>.
-<a href="{slug}.md" download>Download it</a> to open it in Jupyter.</p>
+<a href="{slug}.md" download>Download it</a> as a MyST Markdown file; to run it, take the chapter&#8217;s
+&#8220;Run it yourself&#8221; zip from its page.</p>
 <pre>{source}</pre>
 </main>
 </body>
