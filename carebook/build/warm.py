@@ -284,6 +284,19 @@ def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -
     return result, log.getvalue()
 
 
+def start(root: Path, build_dir: Path) -> None:
+    """Make the kept HTML application now if the last build made none (its site was up to date): a Sphinx build of
+    the staged tree that finds nothing to read or write, so the author's first edit does not pay for the start."""
+    from carebook.build import sphinx
+    from carebook.build.outputs import html
+
+    work, target = build_dir / ".work", build_dir / "stage"
+    if "html" in _kept or not (work / "doctrees-html" / ENVIRONMENT).is_file() or not target.is_dir():
+        return
+    sphinx.build(target, work / "html", work / "doctrees-html", root, "html", html._with_rebuild(target, set()))
+    ahead()
+
+
 def reused() -> bool:
     """True when an HTML build since the last call used a kept application."""
     global _reused
@@ -314,4 +327,4 @@ def forget() -> None:
     _kept.clear()
 
 
-__all__ = ["ahead", "by_content", "enable", "enabled", "forget", "reused", "run"]
+__all__ = ["ahead", "by_content", "enable", "enabled", "forget", "reused", "run", "start"]
