@@ -206,11 +206,14 @@ def serve(root: Path, build_dir: Path, port: int) -> None:
     watch(root, changes, stop)  # before the first build, so a file saved while it runs triggers the next one
     server = ThreadingHTTPServer(("127.0.0.1", port), handler(build_dir / "html", status))
     threading.Thread(target=server.serve_forever, daemon=True, name="http").start()
-    rebuild(root, build_dir, status)
+    built = rebuild(root, build_dir, status)
     threading.Thread(target=warm_up, daemon=True, name="warm-up").start()
     print(
         f"serving http://127.0.0.1:{server.server_port}/ : pages reload when you save a chapter or a table", flush=True
     )
+    if built:  # the site was up to date: start Sphinx now rather than at the first save
+        with contextlib.suppress(Exception), build.lock(build_dir):
+            warm.start(root, build_dir)
     try:
         while True:
             changed = changes.get()

@@ -96,12 +96,27 @@ def extensions_with(stage: Path, extension: str) -> list[str]:
     return [*final_config(stage)["extensions"], extension]
 
 
+def jupyter_book_build(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -> object:
+    """jupyter-book's Sphinx build (a new application), warnings as errors; Sphinx's status, or the exception."""
+    from jupyter_book.sphinx import build_sphinx
+
+    return build_sphinx(
+        stage,
+        out,
+        noconfig=True,
+        path_config=str(stage / "_config.yml"),
+        confoverrides=overrides,
+        doctreedir=doctrees,
+        builder=builder,
+        warningiserror=True,
+        keep_going=True,
+    )
+
+
 def build(
     stage: Path, out: Path, doctrees: Path, root: Path, builder: str = "html", overrides: dict | None = None
 ) -> None:
     """Build `stage` with `builder` into `out`; raise SphinxFailed with every warning."""
-    from jupyter_book.sphinx import build_sphinx
-
     log = io.StringIO()
     overrides = {
         "external_toc_path": str(stage / "_toc.yml"),
@@ -113,20 +128,10 @@ def build(
     overrides["extensions"] = list(dict.fromkeys([*extensions, REFERENCE_CACHE]))
     with contextlib.redirect_stdout(Progress()), contextlib.redirect_stderr(log):
         if warm.enabled(builder):  # `carebook serve`: the application of the last build, when it still fits
-            result, text = warm.run(stage, out, doctrees, builder, overrides)
+            result, text = warm.run(stage, out, doctrees, builder, overrides, jupyter_book_build)
             log.write(text)
         else:
-            result = build_sphinx(
-                stage,
-                out,
-                noconfig=True,
-                path_config=str(stage / "_config.yml"),
-                confoverrides=overrides,
-                doctreedir=doctrees,
-                builder=builder,
-                warningiserror=True,
-                keep_going=True,
-            )
+            result = jupyter_book_build(stage, out, doctrees, builder, overrides)
     messages = [line for line in _source_names(log.getvalue(), stage, root).splitlines() if WARNING.search(line)]
     if result or messages:
         # Sphinx would not re-read unchanged pages next time, and so would not repeat their warnings.

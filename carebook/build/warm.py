@@ -162,25 +162,15 @@ def _application_class(made: list):
     return Remembered
 
 
-def _fresh(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict, kept_key: str) -> object:
-    """Build with a new application, made exactly as jupyter-book makes one, and keep it if it built."""
+def _fresh(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict, kept_key: str, make) -> object:
+    """Build with a new application, made by `make` (jupyter-book's build), and keep it if it built."""
     import jupyter_book.sphinx
 
     made: list = []
     original = jupyter_book.sphinx.Sphinx
     jupyter_book.sphinx.Sphinx = _application_class(made)
     try:
-        result = jupyter_book.sphinx.build_sphinx(
-            stage,
-            out,
-            noconfig=True,
-            path_config=str(stage / "_config.yml"),
-            confoverrides=overrides,
-            doctreedir=doctrees,
-            builder=builder,
-            warningiserror=True,
-            keep_going=True,
-        )
+        result = make(stage, out, doctrees, builder, overrides)
     finally:
         jupyter_book.sphinx.Sphinx = original
     if made and not result:
@@ -263,9 +253,12 @@ def _again(kept: Kept, overrides: dict, doctrees: Path) -> object:
         return exc
 
 
-def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -> tuple[object, str]:
+def run(
+    stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict, make: Callable[..., object]
+) -> tuple[object, str]:
     """Build with the kept application when it was made for this build and the environment on disk is the one
-    it wrote; else with a new one. Returns Sphinx's result (0 when it built) and what it wrote as warnings."""
+    it wrote; else with a new one from `make` (jupyter-book's build, which the kept one is made by). Returns
+    Sphinx's result (0 when it built) and what it wrote as warnings."""
     global _reused
     wanted = key(stage, out, doctrees, overrides)
     kept = _kept.pop(builder, None)
@@ -280,8 +273,21 @@ def run(stage: Path, out: Path, doctrees: Path, builder: str, overrides: dict) -
             _kept[builder] = kept
         return result, log
     with contextlib.redirect_stderr(io.StringIO()) as log:
-        result = _fresh(stage, out, doctrees, builder, overrides, wanted)
+        result = _fresh(stage, out, doctrees, builder, overrides, wanted, make)
     return result, log.getvalue()
+
+
+def start(root: Path, build_dir: Path) -> None:
+    """Make the kept HTML application now if the last build made none (its site was up to date): a Sphinx build of
+    the staged tree that finds nothing to read or write, so the author's first edit does not pay for the start."""
+    from carebook.build import sphinx
+    from carebook.build.outputs import html
+
+    work, target = build_dir / ".work", build_dir / "stage"
+    if "html" in _kept or not (work / "doctrees-html" / ENVIRONMENT).is_file() or not target.is_dir():
+        return
+    sphinx.build(target, work / "html", work / "doctrees-html", root, "html", html._with_rebuild(target, set()))
+    ahead()
 
 
 def reused() -> bool:
@@ -314,4 +320,4 @@ def forget() -> None:
     _kept.clear()
 
 
-__all__ = ["ahead", "by_content", "enable", "enabled", "forget", "reused", "run"]
+__all__ = ["ahead", "by_content", "enable", "enabled", "forget", "reused", "run", "start"]
