@@ -63,8 +63,9 @@ def staged_pages(target: Path) -> dict[str, dict]:
     for path in stamp.tree(target, OUTPUT.ignore):  # not the print styles: they never reach the site
         rel = path.relative_to(target)
         page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
-        if str(rel) == "_config.yml":
-            digest = stamp.digest(without_edition(path.read_text(encoding="utf-8"), values))
+        if str(rel) == "_config.yml":  # compared as data: YAML folds a long line wherever the label's length puts it
+            config = yaml.safe_load(path.read_text(encoding="utf-8"))
+            digest = stamp.digest(without_edition(json.dumps(config, sort_keys=True, default=str), values))
         else:
             digest = stamp.file_hash(path)
         found[str(rel)] = {"hash": digest, "title": _title(path) if page else None}
