@@ -17,10 +17,10 @@ def weight_lines(weight: dict | None) -> list[str]:
         "",
         "## Page weight",
         "",
-        f"Largest page: `{weight['largest_page']}`, {weight['largest_page_bytes'] / 1024:.0f} KiB of HTML (its charts' "
-        f"specs and data included). Whole site: {weight['site_bytes'] / mib:.1f} MiB, of which the chart script "
-        f"every page shares (vega, vega-lite and vega-embed, cached by the browser after the first page) is "
-        f"{weight['vega_bundle_bytes'] / mib:.1f} MiB." + (f" ({weight['note']}.)" if weight.get("note") else ""),
+        f"Largest page: `{weight['largest_page']}`, {weight['largest_page_bytes'] / 1024:.0f} KiB of HTML (whatever "
+        f"it carries inline: tables, chart specs). Whole site: {weight['site_bytes'] / mib:.1f} MiB, of which the "
+        f"chart script every page shares (vega, vega-lite and vega-embed, cached by the browser after the first page) "
+        f"is {weight['vega_bundle_bytes'] / mib:.1f} MiB." + (f" ({weight['note']}.)" if weight.get("note") else ""),
     ]
 
 

@@ -4,11 +4,13 @@ the pages whose text changed: publishing puts the label in."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import carebook
+import yaml
+from conftest import ROOT, carebook
 
 pytestmark = pytest.mark.build  # runs carebook builds itself
 
@@ -27,7 +29,15 @@ def footers(site: Path) -> dict[str, str]:
     return found
 
 
+def page(site: Path, name: str) -> str:
+    return (site / "book" / f"{name}.html").read_text(encoding="utf-8")
+
+
 def test_a_new_label_reaches_every_page_and_rereads_only_the_edited_one(minibook: Path):
+    shutil.copyfile(ROOT / "CITATION.cff", minibook / "CITATION.cff")  # each chapter's citation line holds it too
+    config = yaml.safe_load((minibook / "_config.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["extra_extensions"].append("carebook.sphinxext.citecards")
+    (minibook / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     (minibook / ".gitignore").write_text("_build/\n")
     git(minibook, "init", "-q")
     git(minibook, "add", "-A")
@@ -46,6 +56,10 @@ def test_a_new_label_reaches_every_page_and_rereads_only_the_edited_one(minibook
     assert done.returncode == 0, done.stderr
     assert set(footers(site).values()) == {f"{before['book/beta.html'][:10]}, commit {commit}+modified"}
     assert "CarebookEdition" not in "".join(p.read_text(errors="replace") for p in site.rglob("*.*") if p.is_file())
+    label = f"{before['book/beta.html'][:10]}, commit {commit}+modified"
+    for name in ("alpha", "beta"):  # read again and not: the year and label of each chapter's citation line
+        cited = re.findall(r'carebook-cite-this">.*?\((\d{4})\)\..*?Edition of ([^<]*?)\.</p>', page(site, name))
+        assert cited == [(label[:4], label)], name
     read = set(re.findall(r"reading\s+(\S+)", done.stdout))
     assert read == {"book/alpha"}, done.stdout
-    assert "A label-test sentence." in (site / "book" / "alpha.html").read_text(encoding="utf-8")
+    assert "A label-test sentence." in page(site, "alpha")

@@ -25,7 +25,7 @@ def listed(data_dir: Path) -> list[Path]:
 
 def labels(data_dir: Path) -> dict[str, str]:
     """Each source id's citation as readers see it: 'Keeble et al. (2019)'."""
-    import pandas as pd  # here, not at import: a build that stages nothing new never needs it
+    import pandas as pd  # here, not at import: importing the build's modules (`carebook --help`) needs no pandas
 
     from carebook import citations
 

@@ -18,12 +18,14 @@ from carebook.build.publish import publish
 PAGES_RECORD = "html.pages.json"
 REBUILD = "carebook.sphinxext.rebuild"
 CHECKSUMMED = (".css", ".js")  # static files every page links as `name?v=<checksum>` (Sphinx 7)
-# The edition (commit and date) is on every page (the footer, the script options): Sphinx builds the site with
-# these words in its place and publishing puts the edition in, so that a new label (the first edit after a
-# commit) re-reads and re-writes no page. Clean and incremental builds both go this way, so they stay equal.
-LABEL, DATE = "CarebookEditionLabel", "CarebookEditionDate"
-EDITION_RECORD = "html-edition.json"  # beside the built site in .work: the words to put in when publishing
-FILLED = (".html", ".js", ".inv")  # the files that can hold them (the inventory in its plain header)
+# The edition's label (date and commit) is on every page (the footer, each chapter's citation line, the script
+# options): Sphinx builds the site with this word in its place and publishing puts the label in, so that a new
+# label on the same date (the first edit after a commit: `+modified`) re-reads and re-writes no page. The date
+# alone (the year of the citation lines) stays a Sphinx setting: a new date rebuilds the site. Clean and
+# incremental builds both go this way, so they stay equal.
+LABEL = "CarebookEditionLabel"
+EDITION_RECORD = "html-edition.json"  # beside the built site in .work: the label to put in when publishing
+FILLED = (".html", ".js")  # the files that can hold it
 
 
 def _title(path: Path) -> str:
@@ -35,40 +37,35 @@ def _title(path: Path) -> str:
 
 
 def edition(target: Path) -> dict[str, str]:
-    """The staged edition's label and date, by the word Sphinx writes in their place."""
+    """The staged edition's label, by the word Sphinx writes in its place."""
     config = yaml.safe_load((target / "_config.yml").read_text(encoding="utf-8")) or {}
-    sphinx_config = config.get("sphinx", {}).get("config", {})
-    return {LABEL: str(sphinx_config.get("release", "")), DATE: str(sphinx_config.get("version", ""))}
+    return {LABEL: str(config.get("sphinx", {}).get("config", {}).get("release", ""))}
 
 
 def without_edition(text: str, values: dict[str, str]) -> str:
-    """`text` with the edition's label and date replaced by their words (the label first: it holds the date)."""
+    """`text` with the edition's label replaced by its word."""
     for word, value in values.items():
         text = text.replace(value, word) if value else text
     return text
 
 
 def edition_overrides(target: Path) -> dict:
-    """Sphinx settings that put the words in place of the edition: release, version, today and the footer."""
+    """Sphinx settings that put the word in place of the label: `release` and the footer."""
     footer = sphinx.final_config(target).get("html_theme_options", {}).get("extra_footer", "")
-    return {
-        "release": LABEL,
-        "version": DATE,
-        "today": DATE,
-        "html_theme_options": {"extra_footer": without_edition(footer, edition(target))},
-    }
+    return {"release": LABEL, "html_theme_options": {"extra_footer": without_edition(footer, edition(target))}}
 
 
 def staged_pages(target: Path) -> dict[str, dict]:
-    """Every staged file the site is built from, with its hash (the config's without the edition), and each
+    """Every staged file the site is built from, with its hash (the config's without the label), and each
     page's title."""
     found = {}
     values = edition(target)
     for path in stamp.tree(target, OUTPUT.ignore):  # not the print styles: they never reach the site
         rel = path.relative_to(target)
         page = path.suffix in (".md", ".ipynb") and rel.parts[0] != "_static"
-        if str(rel) == "_config.yml":
-            digest = stamp.digest(without_edition(path.read_text(encoding="utf-8"), values))
+        if str(rel) == "_config.yml":  # compared as data: YAML folds a long line wherever the label's length puts it
+            config = yaml.safe_load(path.read_text(encoding="utf-8"))
+            digest = stamp.digest(without_edition(json.dumps(config, sort_keys=True, default=str), values))
         else:
             digest = stamp.file_hash(path)
         found[str(rel)] = {"hash": digest, "title": _title(path) if page else None}
@@ -113,7 +110,7 @@ def body_only(name: str, now: dict, before: dict) -> bool:
 def _with_rebuild(target: Path, reread: set[str]) -> dict:
     """Sphinx overrides loading `carebook.sphinxext.rebuild`, which reads the pages `reread` (by content) again
     and writes every page when one changed what others show of it (figure numbers, headings); the edition's
-    words in place of the edition."""
+    word in place of the edition's label."""
     return {
         "extensions": sphinx.extensions_with(target, REBUILD),
         "carebook_reread": sorted(reread),
@@ -142,7 +139,7 @@ def make(root: Path, build: Path, target: Path, force: bool) -> Path:
 
 
 def publish_site(made: Path, product: Path) -> None:
-    """Publish the site built in `made` with the edition put in place of its words."""
+    """Publish the site built in `made` with the edition's label put in place of its word."""
     values = json.loads(made.with_name(EDITION_RECORD).read_text(encoding="utf-8"))
     words = {word.encode(): html.escape(value).encode() for word, value in values.items()}
 
