@@ -14,7 +14,8 @@ from carebook.build.publish import publish_file
 from carebook.errors import SphinxFailed
 
 PDF_NAME = "joined-up"
-LATEX_TIMEOUT = 900  # seconds for the whole latexmk run
+LATEX_TIMEOUT = 1800  # seconds for the whole latexmk run (a guard against a hung run: a tagged pass takes 1-3 CPU
+# minutes, and several times that on a loaded machine)
 
 
 def _chapter_at(tex_lines: list[str], line: int) -> str:
