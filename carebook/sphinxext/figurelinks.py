@@ -215,7 +215,7 @@ def _source_line(citation: str, groups: dict[Words, dict[str, list[str]]]) -> st
 
 def _wide_line(record: dict, also: list[str]) -> str:
     """A figure computed from many rows (and the `also` figures computed from the same rows): the sources of
-    its rows, each listed below with what its rows state."""
+    its rows, each listed above with what its rows state."""
     sources = list(dict.fromkeys(_citation(row) for row in record["rows"]))
     what = f"Computed from {len(record['rows'])} rows, listed above under their sources: " + "; ".join(sources)
     return r"\carebooksource{" + _figures([record["text"], *also]) + "}{" + _tex(what) + "}"

@@ -69,10 +69,11 @@ UNTAGGED_PASSES = 4  # at most, before the tagged ones
 
 def settle_untagged(latex_dir: Path, name: str, env: dict[str, str]) -> int:
     """Run XeLaTeX on `name`.tex without its \\DocumentMetadata (no tagging) until its .aux, .toc and .lof stop
-    changing; return the passes run. Tagging costs about twenty times a plain pass and does not move a line or
-    a page, so latexmk then starts from settled page numbers and needs two tagged passes (the first records
-    the marked content that the second writes into the structure tree) instead of four. A failed pass stops
-    here and leaves latexmk, starting afresh, to report the error."""
+    changing; return the passes run. A tagged pass costs ten to twenty plain ones and moves no page reference
+    (measured), so latexmk then starts from settled pages and runs three tagged passes (the first records on
+    which page each piece of marked content lands, the second numbers them by it, the third finds nothing
+    changed) instead of four or more. A failed pass stops here and leaves latexmk, starting afresh, to report
+    the error."""
     command = ["xelatex", "--no-pdf", "-interaction=batchmode", "-halt-on-error"]
     command.append(f"\\def\\DocumentMetadata#1{{}}\\input{{{name}.tex}}")  # the job keeps the name `name`
     written = [latex_dir / f"{name}{suffix}" for suffix in (".aux", ".toc", ".lof")]
