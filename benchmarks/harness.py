@@ -121,9 +121,13 @@ def runner(system: str):
 
 
 def set_stock_mode(root: Path, mode: str) -> None:
-    """Let stock myst-nb execute the chapters itself: `force` or `cache`, with our per-cell time limit."""
+    """Let stock myst-nb execute the chapters itself: `force` or `cache`, with our per-cell time limit; the launch
+    settings as our build stages them (none without a repository: the theme cannot build them)."""
+    from carebook.build.stage import launch
+
     path = root / "_config.yml"
     conf = yaml.safe_load(path.read_text(encoding="utf-8"))
+    launch(conf, "")
     conf.setdefault("execute", {}).update({"execute_notebooks": mode, "timeout": CELL_TIMEOUT})
     path.write_text(yaml.safe_dump(conf, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
