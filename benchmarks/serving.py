@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import shutil
@@ -112,7 +113,7 @@ class Server:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{path}", timeout=10) as response:
                 return response.read().decode("utf-8", errors="replace")
-        except (urllib.error.URLError, OSError):
+        except (urllib.error.URLError, OSError, http.client.HTTPException):  # HTTPException: a page cut short
             return ""
 
     def stop(self) -> None:
