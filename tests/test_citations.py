@@ -167,6 +167,8 @@ def test_no_source_key_or_working_note_on_any_page(built_book: Path):
     for page in sorted(built_book.rglob("*.html")):
         if page.name in ("genindex.html", "search.html"):
             continue
+        if page.parent == built_book / "_static" / "code":  # a chapter's source, shown as code behind its one link
+            continue
         text = reader_text(page)
         found = [m.group(0) for m in KEY.finditer(text)] + WORKING_NOTES.findall(text)
         found += re.findall(r"<NA>|\bnan\b|\bNaT\b|\"Care Act 2014:\"", text)

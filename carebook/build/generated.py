@@ -182,6 +182,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             f"(also in the repository's `data/` folder; schema in `data/{res['schema']}`). In the download "
             "each source is named by its citation, as in the bibliography, and the working notes are left out.",
             "",
+            "```{dropdown} What each field means",  # closed: the rows come first, on a phone above all
             "| Field | Type | Meaning | Allowed values |",
             "| --- | --- | --- | --- |",
         ]
@@ -194,7 +195,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             )
         # Print: the fields by name only (the web edition documents each one).
         names = ", ".join(f"`{field['name']}`" for field in fields)
-        lines += ["````", "", "````{only} carebook_print", f"{len(rows)} rows. Fields: {names}.", "````"]
+        lines += ["```", "````", "", "````{only} carebook_print", f"{len(rows)} rows. Fields: {names}.", "````"]
         keys = sorted({row["source_id"] for row in rows if row.get("source_id")})
         if keys:
             cited = "; ".join(f"{{cite:t}}`{key}`" for key in keys)
