@@ -11,6 +11,7 @@ from numbers import Number
 import pandas as pd
 
 from carebook.data import VALUE_COLUMNS
+from carebook.markup import whole_or_cut
 
 
 def _number(value: float) -> str:
@@ -213,12 +214,9 @@ def cite(source_id: str, locator: object = None) -> str:
     if locator is None or (isinstance(locator, float) and math.isnan(locator)) or str(locator) in ("", "<NA>"):
         return text
     locator = str(locator)
-    if len(locator) > LOCATOR_CHARS:
-        locator = (
-            locator[: LOCATOR_CHARS - 1].rstrip() + '…"'
-            if locator.startswith("quote")
-            else locator[:LOCATOR_CHARS] + "…"
-        )
+    if len(locator) > LOCATOR_CHARS:  # cut at a word, closing the quotation marks and brackets it cut open
+        locator = whole_or_cut(locator, LOCATOR_CHARS)
+        locator += '"' * (locator.count('"') % 2) + ")" * max(0, locator.count("(") - locator.count(")"))
     return f"{text}, {locator}"
 
 

@@ -177,3 +177,16 @@ def test_the_bcf_minimum_total_adds_its_three_parts_and_names_what_is_missing(re
     csv.write_text("".join(line for line in lines if not line.startswith(parts[-1]["id"] + ",")), encoding="utf-8")
     with pytest.raises(ValueError, match="bcf_years.csv: 2025-26 needs one GBP_million row for each of"):
         facts.bcf_minimum_total("2025-26")
+
+
+def test_a_long_locator_is_cut_at_a_word_with_its_quotation_closed():
+    """Tables and tooltips cut a long locator (prose.LOCATOR_CHARS) after a whole word, never inside one."""
+    source_id = str(first_year()["source_id"].iloc[0])
+    words = "the National Assistance Act received Royal Assent on the day it was given and came into force"
+    cited = prose.cite(source_id, f'quote: "{words}"')
+    locator = cited.removeprefix(prose.cite(source_id) + ", ")
+    assert locator.endswith(' …"') and len(locator) <= prose.LOCATOR_CHARS + 3, locator
+    kept = locator.removeprefix('quote: "').removesuffix(' …"')
+    assert words.startswith(kept) and words[len(kept)] == " ", f"cut inside a word: {locator!r}"
+    nested = prose.cite(source_id, 'section "Care Act 2014" (the box "15 million people estimated to be living with')
+    assert nested.endswith('…")'), nested

@@ -166,8 +166,9 @@ WIDE = 4  # a figure computed from more rows than this (a chart's span of years,
 
 
 def _figures(texts: list[str]) -> str:
-    """Figures as printed, each in bold (latex/carebook.sty's \\carebookfig), joined by commas."""
-    return ", ".join(r"\carebookfig{" + _tex(text) + "}" for text in texts)
+    """Figures as printed, each in bold (latex/carebook.sty's \\carebookfig), joined by commas; a glued sentence
+    without its full stop (the list punctuates)."""
+    return ", ".join(r"\carebookfig{" + _tex(text.removesuffix(".")) + "}" for text in texts)
 
 
 def _citation(row: dict) -> str:
@@ -200,11 +201,15 @@ def _by_source(records: list[dict]) -> dict[str, dict[Words, dict[str, list[str]
 
 
 def _source_line(citation: str, groups: dict[Words, dict[str, list[str]]]) -> str:
-    """One source in the print list: its citation, then what each of its rows states, after the figures resting
-    on it, and once the source's words (whole, or cut at a word) or the place in it."""
+    """One source in the print list: its citation, then the figures resting on each of its rows, and once the
+    source's words (whole, or cut at a word) or the place in it; what a row states comes before its words
+    only where they do not speak for a figure (a chart's rows, a locator)."""
     items = []
     for (kind, words), rows in groups.items():
-        item = "; ".join(f"{_figures(figures)} {_tex(what)}".strip() for what, figures in rows.items())
+        if kind == "quote" and all(rows.values()):  # the source's words say what the figures are
+            item = _figures(list(dict.fromkeys(f for figures in rows.values() for f in figures)))
+        else:
+            item = "; ".join(f"{_figures(figures)} {_tex(what)}".strip() for what, figures in rows.items())
         if kind == "quote":
             item += ": “" + _tex(whole_or_cut(words, PRINT_QUOTE_CHARS)) + "”"
         elif words:

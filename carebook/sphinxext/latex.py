@@ -164,7 +164,11 @@ def _post_transforms() -> tuple[type, ...]:
                 chart = charts.get(Path(str(image.get("uri", ""))).stem)
                 if chart is None or chart["spec"] is None or "width" in image or "scale" in image:
                     continue
-                image.replace_self(nodes.raw("", print_chart(chart, Path(self.app.outdir)), format="latex"))
+                caption = chart_caption(image, nodes)
+                if caption is not None:
+                    caption[CHART_CAPTION] = True
+                latex = print_chart(chart, Path(self.app.outdir), captioned=caption is not None)
+                image.replace_self(nodes.raw("", latex, format="latex"))
 
     NO_LONGTABLE = (nodes.table, nodes.Admonition, nodes.sidebar, nodes.topic, nodes.footnote, nodes.list_item)
     return MarkBibliographies, NoteCitations, BibliographiesInPlace, TablesForPrint, ChartsAsVectors
@@ -182,9 +186,23 @@ def _book_charts(srcdir: Path) -> dict[str, dict]:
     return found
 
 
-def print_chart(chart: dict, outdir: Path) -> str:
+CHART_CAPTION = "carebook_chart_caption"  # marks a caption node that belongs to a chart's Figure in the tagged PDF
+
+
+def chart_caption(image, nodes) -> object | None:
+    """The caption of the figure `image` stands in, if it is that figure's only image."""
+    figure = image.parent
+    while figure is not None and not isinstance(figure, nodes.figure):
+        figure = figure.parent
+    if figure is None or len(list(figure.findall(nodes.image))) != 1:
+        return None
+    return next((child for child in figure.children if isinstance(child, nodes.caption)), None)
+
+
+def print_chart(chart: dict, outdir: Path, captioned: bool = False) -> str:
     """The LaTeX that includes `chart` as a PDF drawn into `outdir`, at the book's one scale, as a Figure of the
-    tagged PDF carrying the chart's alt text (`\\carebookchart`, latex/carebook.sty)."""
+    tagged PDF carrying the chart's alt text (`\\carebookchart`, latex/carebook.sty); a `captioned` one leaves
+    the Figure open for its caption (see visit_caption)."""
     from carebook.sphinxext import vector
 
     per_point = TEXT_WIDTH_PT / CHART_PIXELS_PER_LINE
@@ -195,7 +213,8 @@ def print_chart(chart: dict, outdir: Path) -> str:
     alt = " ".join(chart["alt"].split())
     stem = name.removesuffix(".pdf")
     image = f"\\sphinxincludegraphics[width={share:.3f}\\linewidth]{{{{{stem}}}.pdf}}"
-    return f"\\carebookchart{{{tag_text(alt)}}}{{{image}}}\n"
+    command = "carebookchartcaptioned" if captioned else "carebookchart"
+    return f"\\{command}{{{tag_text(alt)}}}{{{image}}}\n"
 
 
 TEX_SPECIALS = set("\\{}$&#^_%~")
@@ -225,9 +244,12 @@ def _tex(text: str) -> str:
 
 
 def visit_caption(self, node) -> None:
-    r"""Sphinx's caption, with the first sentence as the short caption of a figure (`\caption[short]{long}`)."""
+    r"""Sphinx's caption, with the first sentence as the short caption of a figure (`\caption[short]{long}`); a
+    chart's caption opens a Caption structure element inside the chart's Figure (latex/carebook.sty)."""
     from sphinx.writers.latex import LaTeXTranslator
 
+    if node.get(CHART_CAPTION):
+        self.body.append(r"\carebookcaptionbegin")
     LaTeXTranslator.visit_caption(self, node)
     short = short_caption(node.astext())
     if self.body and self.body[-1] == r"\caption{" and short:
@@ -235,10 +257,12 @@ def visit_caption(self, node) -> None:
 
 
 def depart_caption(self, node) -> None:
-    """Sphinx's own end of a caption."""
+    """Sphinx's own end of a caption; after a chart's, the end of its Caption and Figure structure elements."""
     from sphinx.writers.latex import LaTeXTranslator
 
     LaTeXTranslator.depart_caption(self, node)
+    if node.get(CHART_CAPTION):
+        self.body.append(r"\carebookcaptionend")
 
 
 def _citation_key(citation) -> str:
