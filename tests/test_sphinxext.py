@@ -134,6 +134,9 @@ def test_print_figure_sources_name_each_source_and_its_words_once():
     tex = figurelinks.sources_list(records)
     assert tex.count("NAO (2022)") == 1, "a source is named once, with every figure resting on it"
     assert tex.count("savings of £5.7 billion") == 1, "words two figures rest on are quoted once"
+    assert "Savings to make" not in tex, "where the source's words speak for the figures, they stand alone"
+    assert "Survey support" in tex, "a figure resting on a place in its source (no words) says what it is"
+    assert all(f"Fund in year {i}" in tex for i in range(6)), "a chart's rows (no figure named) say what they are"
     for figure in (r"£5.7 billion", r"5\%", r"76\%", "para 4"):
         assert figure in tex
     assert tex.count("2010 to 2016") == 1, "a figure computed from many rows is listed once"
