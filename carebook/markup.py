@@ -14,8 +14,9 @@ def markdown_text(text: object) -> str:
 
 
 def whole_or_cut(text: str, limit: int) -> str:
-    """`text` whole, or cut at the last word that fits in `limit` characters and marked with " …"."""
+    """`text` whole, or cut at the last word that fits in `limit` characters and marked with " …" (a no-break
+    space before it, so the mark never starts a line on its own)."""
     text = " ".join(str(text).split())
     if len(text) <= limit:
         return text
-    return text[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return text[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u00a0…"

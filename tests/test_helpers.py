@@ -185,8 +185,8 @@ def test_a_long_locator_is_cut_at_a_word_with_its_quotation_closed():
     words = "the National Assistance Act received Royal Assent on the day it was given and came into force"
     cited = prose.cite(source_id, f'quote: "{words}"')
     locator = cited.removeprefix(prose.cite(source_id) + ", ")
-    assert locator.endswith(' …"') and len(locator) <= prose.LOCATOR_CHARS + 3, locator
-    kept = locator.removeprefix('quote: "').removesuffix(' …"')
+    assert locator.endswith('\u00a0…"') and len(locator) <= prose.LOCATOR_CHARS + 3, locator
+    kept = locator.removeprefix('quote: "').removesuffix('\u00a0…"')
     assert words.startswith(kept) and words[len(kept)] == " ", f"cut inside a word: {locator!r}"
     nested = prose.cite(source_id, 'section "Care Act 2014" (the box "15 million people estimated to be living with')
     assert nested.endswith('…")'), nested

@@ -142,6 +142,6 @@ def test_print_figure_sources_name_each_source_and_its_words_once():
     assert tex.count("2010 to 2016") == 1, "a figure computed from many rows is listed once"
     assert all(f"Office ({2010 + i})" in tex for i in range(6)), "each of its rows is listed under its source"
     for i, quoted in enumerate(re.findall(r"“(year[^”]*)”", tex)):
-        kept = quoted.removesuffix(" …")
+        kept = quoted.removesuffix("\u00a0…")
         assert kept != quoted and len(kept) <= figurelinks.PRINT_QUOTE_CHARS, "a long quotation is cut and marked"
         assert (f"year {i} " * 40).startswith(kept + " "), f"cut inside a word: {quoted!r}"
