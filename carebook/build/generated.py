@@ -18,7 +18,6 @@ from carebook.markup import markdown_text, whole_or_cut
 DATA_MARKER = "<!-- carebook:data-tables -->"
 EDITION_MARKER = "<!-- carebook:edition -->"
 CITATION_MARKER = "<!-- carebook:citation -->"
-PARAMETERS_MARKER = "<!-- carebook:parameters -->"
 CHANGES_MARKER = "<!-- carebook:changes -->"  # what changed since the earlier edition (build/changes.py)
 
 
@@ -238,27 +237,6 @@ def citation(root: Path, edition: Edition) -> str:
     )
 
 
-def parameters(root: Path) -> str:
-    """Markdown (web edition only) listing each chapter's parameters cell and how to re-run it with other values."""
-    import re
-
-    from carebook.build.toc import chapters
-
-    lines = ["`````{only} html"]
-    for page in chapters(root):
-        text = page.path.read_text(encoding="utf-8")
-        found = re.search(r"```\{code-cell\}[^\n]*\n:tags: \[parameters\]\n(.*?)```", text, re.S)
-        if not found:
-            continue
-        code = found.group(1).strip()
-        first = re.search(r"^(\w+) = ", code, re.M)
-        example = f"carebook build -p {page.slug} {first.group(1)}=..." if first else f"carebook build -p {page.slug}"
-        lines += ["", f"**{page.slug}** ({{doc}}`{Path(page.name).name}`)", "", "```python", code, "```", ""]
-        lines += ["```console", example, "```"]
-    lines.append("`````")
-    return "\n".join(lines)
-
-
 def fill(text: str, root: Path, executed: Path, edition: Edition, changed: Changes | None = None) -> str:
     """`text` with each marker replaced by its generated Markdown (`changed`: what changed in this edition)."""
     if CHANGES_MARKER in text:
@@ -269,8 +247,6 @@ def fill(text: str, root: Path, executed: Path, edition: Edition, changed: Chang
         text = text.replace(DATA_MARKER, listing)
     if CITATION_MARKER in text:
         text = text.replace(CITATION_MARKER, citation(root, edition))
-    if PARAMETERS_MARKER in text:
-        text = text.replace(PARAMETERS_MARKER, parameters(root))
     if EDITION_MARKER in text:
         text = text.replace(EDITION_MARKER, edition_details(executed, edition))
     return text
