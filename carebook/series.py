@@ -12,7 +12,9 @@ import pandas as pd
 GAP, GAP_SHORT = "no sourced figure", "gap"  # a gap's words in the grid, and on a phone
 HEAD_LINE_PX = 14  # the height of a line of a column heading
 CELL = 0.92  # the share of a column's width a full-length bar takes
-BAR, RISE = "#9cc3e0", "#e8eef4"  # a sum's bar; the tint behind a rise, which is not a sum and has no bar
+BAR, RISE = "#0072B2", "#e8eef4"  # a sum's bar (the house blue); the tint behind a rise, which is not a sum
+# A sum's bar is a strip under its figure, never behind it: a figure longer than its bar never runs past its end.
+BAR_PX, BAR_BELOW_PX = 3, 9  # the strip's thickness, and how far its middle sits below the middle of its row
 
 
 def short_money(amount: float, unit: str) -> str:
@@ -64,7 +66,8 @@ def known_grid(
     short: bool = False,
     headings: list[str] | None = None,
 ) -> alt.LayerChart:
-    """The grid of `with_gaps` cells: headers on top, years down the side, each column's bars to its own scale.
+    """The grid of `with_gaps` cells: headers on top, years down the side, each figure over a strip drawn to its
+    column's own scale.
     `short` words the cells for a phone ('gap', '£625m+86m'); `headings` are the columns' names as shown."""
     text = "_short:N" if short else "label:N"
     x = alt.Scale(domain=[0, len(columns)])
@@ -77,17 +80,17 @@ def known_grid(
         .transform_calculate(_end=f"datum._x + {CELL}")
     )
     bars = (
-        base.mark_bar(color=BAR, height={"band": 0.8})
+        base.mark_bar(color=BAR, height=BAR_PX, yOffset=BAR_BELOW_PX)
         .encode(x=alt.X("_x:Q", scale=x, axis=None), x2="_bar:Q", tooltip=tooltip)
         .transform_filter("datum._kind == 'sum'")
     )
     figures = (
-        base.mark_text(align="left", dx=4 if not short else 2, fontSize=10 if short else 12)
+        base.mark_text(align="left", dx=4 if not short else 2, dy=-2, fontSize=10 if short else 12)
         .encode(x=alt.X("_x:Q", scale=x), text=text, tooltip=tooltip)
         .transform_filter("datum._kind != 'gap'")
     )
     gaps = (
-        base.mark_text(align="left", dx=4, fontSize=10, fontStyle="italic", color="#777777")
+        base.mark_text(align="left", dx=4, dy=-2, fontSize=10, fontStyle="italic", color="#777777")
         .encode(x=alt.X("_x:Q", scale=x), text=text, tooltip=tooltip)
         .transform_filter("datum._kind == 'gap'")
     )
