@@ -192,6 +192,33 @@ def test_a_figures_card_stays_in_the_window_even_low_on_the_screen(screens, site
     assert tried >= 12
 
 
+@pytest.mark.parametrize("how", ["hover", "focus"])
+def test_a_card_taller_than_the_room_beside_its_figure_scrolls_inside_the_window(screens, site, how):  # noqa: F811
+    """The tallest card of the book (a figure computed from a grid's 26 rows, over 3,000 px as laid out), its figure
+    at the top, the middle and the foot of a 900 px window: the card stays inside the window and scrolls."""
+    tab = screens["desktop"]
+    tab.goto(f"{site}/book/systems.html")
+    tallest = tab.evaluate(
+        """() => { const cards = [...document.querySelectorAll('.carebook-fig-wrap .carebook-card')];
+                   const rows = cards.map(c => c.querySelectorAll('.carebook-card-row').length);
+                   return cards[rows.indexOf(Math.max(...rows))].id; }"""
+    )
+    figure = tab.locator(f'a.carebook-fig[aria-describedby="{tallest}"]')
+    card = tab.locator(f"#{tallest}")
+    for at in (40, 450, 860):
+        figure.evaluate(f"el => window.scrollBy(0, el.getBoundingClientRect().top - {at})")
+        figure.hover() if how == "hover" else figure.focus()
+        card.wait_for(state="visible", timeout=3000)
+        box = card.bounding_box()
+        bar = tab.evaluate("() => document.querySelector('.bd-header-article').getBoundingClientRect().bottom")
+        assert box["y"] >= bar - MARGIN, f"figure at {at} px: the card's top is under the window's top bar"
+        assert box["y"] >= -MARGIN and box["y"] + box["height"] <= 900 + MARGIN, f"figure at {at} px: card {box}"
+        assert card.evaluate("el => el.scrollHeight > el.clientHeight + 100"), "the tall card should scroll"
+        tab.mouse.move(1, 1)
+        tab.keyboard.press("Escape")
+        tab.evaluate("document.activeElement.blur()")  # focus returns afresh, as a reader tabbing back would
+
+
 def row_ids() -> set[str]:
     """Every data row's id that a reader could mistake for words if shown (those with a hyphen)."""
     found = set()
