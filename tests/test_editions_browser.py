@@ -270,6 +270,27 @@ def test_the_data_page_is_compact_on_a_phone_and_speaks_to_readers(screens, site
     assert height < 100_000, f"the data page is {height} px tall on a phone"
 
 
+def test_the_data_pages_field_meanings_read_as_blocks_on_a_phone(screens, site):  # noqa: F811
+    """Opened on a 390 px phone, each table's "What each field means" gives each field a block as wide as the
+    page (its meaning once ran a word a line in a column a fifth of the screen wide) and scrolls nowhere."""
+    tab = screens["phone"]
+    tab.goto(f"{site}/book/data.html")
+    found = tab.evaluate(
+        """() => { document.querySelectorAll('details.carebook-fields').forEach(d => { d.open = true; });
+                   const boxes = [...document.querySelectorAll('.carebook-fields')];
+                   const meanings = boxes.flatMap(b => [...b.querySelectorAll('tbody td:nth-child(3)')]);
+                   const sideways = boxes.flatMap(b => [b, ...b.querySelectorAll('*')])
+                     .filter(el => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible');
+                   return {tables: boxes.length, widths: meanings.map(td => td.getBoundingClientRect().width),
+                           names: meanings.map(td => td.parentElement.firstElementChild.innerText),
+                           sideways: sideways.map(el => el.tagName + '.' + el.className)}; }"""
+    )
+    assert found["tables"] >= 12 and len(found["widths"]) >= 50, found["tables"]
+    assert min(found["widths"]) >= 300, f"a field's meaning is {min(found['widths']):.0f} px wide on a phone"
+    assert not found["sideways"], f"field lists that scroll sideways on a phone: {found['sideways'][:3]}"
+    assert not [name for name in found["names"] if re.match(r"(Id|Url) ", name)], "half-word field names"
+
+
 @pytest.mark.parametrize("name", ["book/data", "book/about"])
 def test_tables_that_scroll_are_reachable_by_keyboard(screens, site, name):  # noqa: F811
     tab = screens["phone"]

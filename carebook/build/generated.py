@@ -69,8 +69,14 @@ READER_MEANINGS = {
 }
 
 
+# Fields whose names in words would read as half-words ('Id', 'Url').
+READER_LABELS = {"id": "Short name", "url": "Web address", "source_id": "Source"}
+
+
 def field_label(name: str) -> str:
-    """A field's name as a reader reads it: 'short_title' -> 'Short title'."""
+    """A field's name as a reader reads it: 'short_title' -> 'Short title', 'url' -> 'Web address'."""
+    if name in READER_LABELS:
+        return READER_LABELS[name]
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
@@ -182,6 +188,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             "each source is named by its citation, as in the bibliography, and the working notes are left out.",
             "",
             "```{dropdown} What each field means",  # closed: the rows come first, on a phone above all
+            ":class-container: carebook-fields",  # a block a field on a phone (provenance.css)
             "| Field | Type | Meaning | Allowed values |",
             "| --- | --- | --- | --- |",
         ]
