@@ -15,6 +15,7 @@
   var NARROW_LABEL = 110; // pixels: the longest axis label in the narrow layout
   var LABEL_CHAR = 7; // pixels per character of a 12 px axis label, at most about
   var FLAT_GAP = 12; // pixels kept between two category names lying flat side by side
+  var LABEL_GAP = 8; // pixels kept between two year or amount labels along an axis
   var PIPED = "split(datum.label, '|')"; // an author's multi-line axis label
   var LABEL_LINE = 14; // pixels per line of a wrapped axis label
   var MAX_LABEL_LINES = 4; // a longer category name is cut after its fourth line (its full name is in the data table)
@@ -61,10 +62,6 @@
       rewrapTitle(out, Math.floor(tight / FOOTER_CHAR));
       config.axis = Object.assign({}, config.axis, { labelLimit: NARROW_LABEL });
       config.axisY = Object.assign({}, config.axisY, { labelLimit: NARROW_LABEL });
-      // years and amounts along a narrowed axis drop every other label rather than run together
-      ["axisTemporal", "axisQuantitative"].forEach(function (key) {
-        config[key] = Object.assign({ labelOverlap: "greedy", labelSeparation: 6 }, config[key]);
-      });
       // categories along the bottom slant rather than collide or drop out
       config.axisXDiscrete = Object.assign({}, config.axisXDiscrete, { labelAngle: -35, labelAlign: "right", labelLimit: 170 });
       config.legend = Object.assign({}, config.legend, {
@@ -208,6 +205,18 @@
     title.text = lines;
   }
 
+  // Years and amounts along an axis keep a gap between their labels at every width: where a label would come
+  // closer than LABEL_GAP pixels to the one before, every other label is dropped (1950, 1960, ... rather
+  // than 1950 1955 1960 ... set shoulder to shoulder).
+  function spaced(spec) {
+    var out = copy(spec);
+    var config = (out.config = out.config || {});
+    ["axisTemporal", "axisQuantitative"].forEach(function (key) {
+      config[key] = Object.assign({ labelOverlap: "greedy", labelSeparation: LABEL_GAP }, config[key]);
+    });
+    return out;
+  }
+
   // On a touch screen a finger on a chart scrolls the page: no dragging or zooming of scales there.
   function forTouch(spec) {
     var out = copy(spec);
@@ -328,7 +337,7 @@
     var column = chart.target.parentNode.clientWidth;
     var tight = column < NARROW ? column : 0;
     var chosen = tight && chart.narrowSpec ? chart.narrowSpec : chart.spec;
-    var base = COARSE ? forTouch(chosen) : chosen;
+    var base = spaced(COARSE ? forTouch(chosen) : chosen);
     var shrink = 0;
     chart.target.setAttribute("data-layout", chosen === chart.spec ? "wide" : "narrow");
     if (chart.tools) chart.tools.hidden = chosen !== chart.spec;
