@@ -13,6 +13,7 @@ from carebook import data, prose
 HEADROOM = 1.15  # the value axis runs this far past the largest bar, leaving room for its label
 # A bar label's width, at most about: pixels per character of vega's 11 px text, and the gap before it.
 LABEL_CHAR_PX, LABEL_GAP_PX = 6.5, 10
+TICK_PX = 60  # pixels of value axis per tick asked for
 BAR_COLOUR = "#0072B2"  # the house blue (charts.BLUE)
 
 
@@ -62,9 +63,10 @@ def plan_against_actual(
     drawn["label"] = rows.apply(prose.with_change, axis=1)
     measures, kinds = list(dict.fromkeys(drawn[measure])), list(dict.fromkeys(drawn[kind]))
     domain = diverging_domain(drawn["signed"], drawn["label"], width)
+    ticks = max(3, width // TICK_PX)  # on a phone's narrow axis, fewer round numbers rather than crowded ones
     base = alt.Chart().encode(
         y=alt.Y(f"{kind}:N", title=None, sort=kinds),
-        x=alt.X("signed:Q", title=title, scale=alt.Scale(domain=domain), axis=alt.Axis(format=",.0f")),
+        x=alt.X("signed:Q", title=title, scale=alt.Scale(domain=domain), axis=alt.Axis(format=",.0f", tickCount=ticks)),
     )
     bars = base.mark_bar().encode(
         color=alt.Color(f"{kind}:N", title=None, sort=kinds),

@@ -6,34 +6,11 @@ from __future__ import annotations
 
 import pytest
 from test_browser import browser, site, wait_for_charts  # noqa: F401 (pytest fixtures)
-from test_editions_browser import CHAPTERS, screens  # noqa: F401 (pytest fixture)
+from test_editions_browser import screens  # noqa: F401 (pytest fixture)
 
 pytestmark = [pytest.mark.build, pytest.mark.browser]
 
 CLEAR_PX = 6  # the least room between a bar's label and the axis labels and ticks beside it
-AXIS_GAP_PX = 4  # the least room between two neighbouring labels lying flat along one axis
-
-# Per chart, the narrowest gap between two neighbouring flat labels of one axis (on one line), with their words.
-AXIS_GAPS = """() => [...document.querySelectorAll('.carebook-vis svg.marks')].map(svg => {
-  let least = {gap: Infinity, between: ''};
-  svg.querySelectorAll('.role-axis-label').forEach(group => {
-    const labels = [...group.querySelectorAll('text')]
-      .filter(t => t.textContent.trim() && getComputedStyle(t).opacity !== '0' && t.getAttribute('opacity') !== '0')
-      .map(t => ({text: t.textContent, box: t.getBoundingClientRect(), m: t.getScreenCTM()}))
-      .filter(l => Math.abs(l.m.b) < 1e-6 && l.box.width > 0);
-    const lines = {};
-    labels.forEach(l => { (lines[Math.round(l.box.top)] = lines[Math.round(l.box.top)] || []).push(l); });
-    Object.values(lines).forEach(line => {
-      line.sort((a, b) => a.box.left - b.box.left);
-      for (let i = 1; i < line.length; i++) {
-        const gap = line[i].box.left - line[i - 1].box.right;
-        if (gap < least.gap) least = {gap, between: line[i - 1].text + ' / ' + line[i].text};
-      }
-    });
-  });
-  return Object.assign({id: svg.closest('.carebook-vis').id}, least);
-})"""
-
 # The text boxes of a figure's chart ({text, left, right, top, bottom, flat}) and the boxes of its bars.
 DRAWN = """(figure) => {
   const svg = document.getElementById(figure).querySelector('.carebook-vis svg.marks');
@@ -91,16 +68,3 @@ def test_the_fund_grids_figures_never_run_over_their_bars(screens, site, screen)
         and b["top"] < f["bottom"] - 0.5
     ]
     assert not over, f"figures drawn over a bar ({screen}): {over[:4]}"
-
-
-@pytest.mark.parametrize("screen", ["desktop", "phone"])
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.slug)
-def test_neighbouring_axis_labels_keep_a_gap(screens, site, chapter, screen):  # noqa: F811
-    """Years and amounts along an axis are never set shoulder to shoulder ("1950 1955 1960" with 4 px between)."""
-    tab = screens[screen]
-    tab.goto(f"{site}/{chapter.name}.html")
-    wait_for_charts(tab)
-    for chart in tab.evaluate(AXIS_GAPS):
-        assert chart["gap"] >= AXIS_GAP_PX, (
-            f"{chapter.slug} #{chart['id']} ({screen}): {chart['gap']:.1f} px between {chart['between']}"
-        )

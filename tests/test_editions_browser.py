@@ -63,6 +63,29 @@ LETTERING = """() => {
   });
 }"""
 
+AXIS_GAP_PX = 4  # the least room between two neighbouring labels lying flat along one axis
+
+# Per chart, the narrowest gap between two neighbouring flat labels of one axis (on one line), with their words.
+AXIS_GAPS = """() => [...document.querySelectorAll('.carebook-vis svg.marks')].map(svg => {
+  let least = {gap: Infinity, between: ''};
+  svg.querySelectorAll('.role-axis-label').forEach(group => {
+    const labels = [...group.querySelectorAll('text')]
+      .filter(t => t.textContent.trim() && getComputedStyle(t).opacity !== '0' && t.getAttribute('opacity') !== '0')
+      .map(t => ({text: t.textContent, box: t.getBoundingClientRect(), m: t.getScreenCTM()}))
+      .filter(l => Math.abs(l.m.b) < 1e-6 && l.box.width > 0);
+    const lines = {};
+    labels.forEach(l => { (lines[Math.round(l.box.top)] = lines[Math.round(l.box.top)] || []).push(l); });
+    Object.values(lines).forEach(line => {
+      line.sort((a, b) => a.box.left - b.box.left);
+      for (let i = 1; i < line.length; i++) {
+        const gap = line[i].box.left - line[i - 1].box.right;
+        if (gap < least.gap) least = {gap, between: line[i - 1].text + ' / ' + line[i].text};
+      }
+    });
+  });
+  return Object.assign({id: svg.closest('.carebook-vis').id}, least);
+})"""
+
 # Words of four letters or more that the page breaks across two lines (links to addresses and code aside).
 BROKEN_WORDS = """() => {
   const found = [], range = document.createRange();
@@ -115,6 +138,10 @@ def test_chart_lettering_never_collides_or_runs_out(screens, site, chapter, scre
         assert chart["texts"] >= 3, f"{where}: no lettering found"
         assert not chart["overlaps"], f"{where}: lettering collides: {chart['overlaps'][:4]}"
         assert not chart["outside"], f"{where}: lettering runs out of the chart: {chart['outside'][:4]}"
+    # years and amounts along an axis are never set shoulder to shoulder ("1950 1955 1960" 1.4 px apart)
+    for chart in tab.evaluate(AXIS_GAPS):
+        where = f"{chapter.slug} #{chart['id']} ({screen})"
+        assert chart["gap"] >= AXIS_GAP_PX, f"{where}: {chart['gap']:.1f} px between {chart['between']}"
 
 
 @pytest.mark.parametrize("width", [390, 768, 1366, 1920])
