@@ -1,9 +1,9 @@
 /* Glued figures' provenance cards (carebook/figurelinks.py). On a wide screen a card shows beside its
    figure on hover and focus (CSS) and is kept inside the window: below the figure, or above it when the
-   window has no room below, scrolling within itself when it is taller than the room on either side. On a phone the first tap on a figure
-   opens its card as a sheet at the foot of the screen (a second tap follows the link); the sheet is
-   moved to the end of the page while open, so no transformed ancestor (a home-page card) can trap it.
-   Escape, or a tap elsewhere, closes it. */
+   window has no room below, scrolling within itself when it is taller than the room on either side (never
+   under the sticky top bar). On a phone the first tap on a figure opens its card as a sheet at the foot of
+   the screen (a second tap follows the link); the sheet is moved to the end of the page while open, so no
+   transformed ancestor (a home-page card) can trap it. Escape, or a tap elsewhere, closes it. */
 (function () {
   "use strict";
   var lastPointer = "mouse";
