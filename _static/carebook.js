@@ -14,6 +14,8 @@
   var NARROW = 560; // a column narrower than this gets the narrow layout (shorter labels, legends in columns)
   var NARROW_LABEL = 110; // pixels: the longest axis label in the narrow layout
   var LABEL_CHAR = 7; // pixels per character of a 12 px axis label, at most about
+  var FLAT_GAP = 12; // pixels kept between two category names lying flat side by side
+  var LABEL_GAP = 8; // pixels kept between two year or amount labels along an axis
   var PIPED = "split(datum.label, '|')"; // an author's multi-line axis label
   var LABEL_LINE = 14; // pixels per line of a wrapped axis label
   var MAX_LABEL_LINES = 4; // a longer category name is cut after its fourth line (its full name is in the data table)
@@ -60,10 +62,6 @@
       rewrapTitle(out, Math.floor(tight / FOOTER_CHAR));
       config.axis = Object.assign({}, config.axis, { labelLimit: NARROW_LABEL });
       config.axisY = Object.assign({}, config.axisY, { labelLimit: NARROW_LABEL });
-      // years and amounts along a narrowed axis drop every other label rather than run together
-      ["axisTemporal", "axisQuantitative"].forEach(function (key) {
-        config[key] = Object.assign({ labelOverlap: "greedy", labelSeparation: 6 }, config[key]);
-      });
       // categories along the bottom slant rather than collide or drop out
       config.axisXDiscrete = Object.assign({}, config.axisXDiscrete, { labelAngle: -35, labelAlign: "right", labelLimit: 170 });
       config.legend = Object.assign({}, config.legend, {
@@ -79,8 +77,7 @@
   // In the narrow layout a long category name along the side wraps onto as many lines as its row has room for
   // (cut with "…" only beyond that), instead of being cut to one short line.
   function wrapSideLabels(spec) {
-    var rows = [];
-    Object.keys(spec.datasets || {}).forEach(function (name) { rows = rows.concat(spec.datasets[name]); });
+    var rows = datasetRows(spec);
     var view = (spec.config && spec.config.view) || {};
     (function walk(node, owner) {
       if (!node || typeof node !== "object") return;
@@ -148,20 +145,46 @@
   // In the narrow layout no axis label is longer than `label` pixels and no text mark than `text`, unless
   // its author wrapped it (their full wording is in the tooltip and the data table).
   function capLimits(spec, label, text) {
-    (function walk(node) {
+    var rows = datasetRows(spec);
+    (function walk(node, width) {
       if (!node || typeof node !== "object") return;
+      if (typeof node.width === "number") width = node.width;
       if (node.axis && typeof node.axis === "object" && node.axis.labelLimit > label) node.axis.labelLimit = label;
       var x = node.encoding && node.encoding.x;
       if (x && x.axis && x.axis.labelAngle === 0 && (x.type === "nominal" || x.type === "ordinal")) {
-        delete x.axis.labelAngle; // the narrow layout's slant (config.axisXDiscrete) instead
+        var band = flatBand(rows, x.field, width);
+        if (band) Object.assign(x.axis, { labelLimit: band, labelAlign: "center" }); // flat, each in its band
+        else delete x.axis.labelAngle; // the narrow layout's slant (config.axisXDiscrete) instead
       }
       if (node.mark && typeof node.mark === "object" && node.mark.type === "text" && !node.mark.lineBreak) {
         node.mark.limit = Math.max(80, text);
       }
       Object.keys(node).forEach(function (key) {
-        if (key !== "datasets" && typeof node[key] === "object") walk(node[key]);
+        if (key !== "datasets" && typeof node[key] === "object") walk(node[key], width);
       });
-    })(spec);
+    })(spec, null);
+  }
+
+  // Every row of a spec's named datasets.
+  function datasetRows(spec) {
+    var rows = [];
+    Object.keys(spec.datasets || {}).forEach(function (name) { rows = rows.concat(spec.datasets[name]); });
+    return rows;
+  }
+
+  // The pixels each category along the bottom of a plot `width` wide may take, if every category's name fits
+  // flat in its band with a gap to the next (else 0: the names slant).
+  function flatBand(rows, field, width) {
+    if (!field || typeof width !== "number") return 0;
+    var names = [];
+    rows.forEach(function (row) {
+      var value = row[field];
+      if (value != null && names.indexOf(String(value)) < 0) names.push(String(value));
+    });
+    if (!names.length) return 0;
+    var band = Math.floor(width / names.length) - FLAT_GAP;
+    var longest = Math.max.apply(null, names.map(function (name) { return name.length * LABEL_CHAR; }));
+    return longest <= band ? band : 0;
   }
 
   // The source line beneath a chart, wrapped again to the narrow width, each source starting a line of its own
@@ -180,6 +203,18 @@
       });
     });
     title.text = lines;
+  }
+
+  // Years and amounts along an axis keep a gap between their labels at every width: where a label would come
+  // closer than LABEL_GAP pixels to the one before, every other label is dropped (1950, 1960, ... rather
+  // than 1950 1955 1960 ... set shoulder to shoulder).
+  function spaced(spec) {
+    var out = copy(spec);
+    var config = (out.config = out.config || {});
+    ["axisTemporal", "axisQuantitative"].forEach(function (key) {
+      config[key] = Object.assign({ labelOverlap: "greedy", labelSeparation: LABEL_GAP }, config[key]);
+    });
+    return out;
   }
 
   // On a touch screen a finger on a chart scrolls the page: no dragging or zooming of scales there.
@@ -302,7 +337,7 @@
     var column = chart.target.parentNode.clientWidth;
     var tight = column < NARROW ? column : 0;
     var chosen = tight && chart.narrowSpec ? chart.narrowSpec : chart.spec;
-    var base = COARSE ? forTouch(chosen) : chosen;
+    var base = spaced(COARSE ? forTouch(chosen) : chosen);
     var shrink = 0;
     chart.target.setAttribute("data-layout", chosen === chart.spec ? "wide" : "narrow");
     if (chart.tools) chart.tools.hidden = chosen !== chart.spec;

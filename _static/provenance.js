@@ -1,13 +1,14 @@
 /* Glued figures' provenance cards (carebook/figurelinks.py). On a wide screen a card shows beside its
    figure on hover and focus (CSS) and is kept inside the window: below the figure, or above it when the
-   window has no room below. On a phone the first tap on a figure
-   opens its card as a sheet at the foot of the screen (a second tap follows the link); the sheet is
-   moved to the end of the page while open, so no transformed ancestor (a home-page card) can trap it.
-   Escape, or a tap elsewhere, closes it. */
+   window has no room below, scrolling within itself when it is taller than the room on either side (never
+   under the sticky top bar). On a phone the first tap on a figure opens its card as a sheet at the foot of
+   the screen (a second tap follows the link); the sheet is moved to the end of the page while open, so no
+   transformed ancestor (a home-page card) can trap it. Escape, or a tap elsewhere, closes it. */
 (function () {
   "use strict";
   var lastPointer = "mouse";
   var phone = window.matchMedia("(max-width: 600px)");
+  var MIN_CARD = 96; // pixels: the least height a card is given beside a figure (it scrolls within it)
 
   function wrapOf(el) {
     return el && el.closest ? el.closest(".carebook-fig-wrap") : null;
@@ -27,12 +28,26 @@
     if (box.right > room) shift = room - box.right;
     if (box.left + shift < 8) shift = 8 - box.left;
     card.style.left = shift + "px";
-    // below its figure when there is room in the window, else above it when there is more room there
+    // below its figure when there is room in the window, else above it when it fits there or there is more
+    // room there; a card taller than the room on its side scrolls within it (a figure computed from many rows)
     card.classList.remove("is-above");
+    card.style.maxHeight = "";
     box = card.getBoundingClientRect();
-    var height = document.documentElement.clientHeight;
     var figure = wrap.getBoundingClientRect();
-    if (box.bottom > height - 8 && figure.top - box.height - 8 >= 0) card.classList.add("is-above");
+    var below = document.documentElement.clientHeight - figure.bottom - 8;
+    var above = figure.top - barBottom() - 8;
+    var up = box.height > below && (box.height <= above || above > below);
+    if (up) card.classList.add("is-above");
+    var room = Math.floor(up ? above : below);
+    if (box.height > room) card.style.maxHeight = Math.max(room, MIN_CARD) + "px";
+  }
+
+  // Where the window's top bar (the theme's sticky article header, drawn over the page) ends, in pixels.
+  function barBottom() {
+    var bar = document.querySelector(".bd-header-article");
+    if (!bar || !bar.getClientRects().length) return 0;
+    var box = bar.getBoundingClientRect();
+    return box.top <= 1 && box.bottom > 0 ? box.bottom : 0;
   }
 
   function open(wrap) {

@@ -11,8 +11,9 @@ import pandas as pd
 from carebook import data, prose
 
 HEADROOM = 1.15  # the value axis runs this far past the largest bar, leaving room for its label
-# Room beyond the longest fall and the longest rise for the labels of planned-against-actual bars.
-FALL_ROOM, RISE_ROOM = 1.5, 1.7
+# A bar label's width, at most about: pixels per character of vega's 11 px text, and the gap before it.
+LABEL_CHAR_PX, LABEL_GAP_PX = 6.5, 10
+TICK_PX = 60  # pixels of value axis per tick asked for
 BAR_COLOUR = "#0072B2"  # the house blue (charts.BLUE)
 
 
@@ -29,11 +30,30 @@ def slots(n: int) -> list[float]:
     return [-0.5, n - 0.5]
 
 
+def label_room(labels: Iterable[str]) -> float:
+    """The pixels the longest of `labels` takes beside its bar (0 with no labels)."""
+    longest = max((len(str(label)) for label in labels), default=0)
+    return longest * LABEL_CHAR_PX + LABEL_GAP_PX if longest else 0.0
+
+
+def diverging_domain(signed: pd.Series, labels: pd.Series, width: float) -> list[float]:
+    """A value axis from below the longest fall to beyond the longest rise, leaving each side room in pixels
+    (at a plot `width` pixels wide) for the labels drawn beyond the bar ends: a fall's to its left, a rise's
+    to its right."""
+    fall, rise = min(float(signed.min()), 0.0), max(float(signed.max()), 0.0)
+    left, right = label_room(labels[signed < 0]), label_room(labels[signed > 0])
+    if width - left - right < width / 5:
+        raise ValueError(f"plan_against_actual: {width} px leaves no room for bars beside their labels")
+    per_pixel = (rise - fall) / (width - left - right)
+    return [fall - left * per_pixel, rise + right * per_pixel]
+
+
 def plan_against_actual(
     rows: pd.DataFrame, *, measure: str, kind: str, title: str, width: int = 470, height: int = 80
 ) -> alt.FacetChart:
     """Planned against actual changes, one panel per `measure`: each data row's figure signed by its `change`
-    (a fall drawn left of zero) and labelled with its direction ('down 106,000', 'up 87,000') beyond the bar.
+    (a fall drawn left of zero) and labelled with its direction ('down 106,000', 'up 87,000') beyond the bar,
+    with room for the labels at `width` pixels (pass a phone's width for the `narrow` layout of `charts.figure`).
 
     `rows` are rows from `data.load` (with source_id and locator) plus a `measure` and a `kind` column; the
     panels and bars keep the order in which the rows give them.
@@ -42,10 +62,11 @@ def plan_against_actual(
     drawn["signed"] = rows.apply(data.signed, axis=1)
     drawn["label"] = rows.apply(prose.with_change, axis=1)
     measures, kinds = list(dict.fromkeys(drawn[measure])), list(dict.fromkeys(drawn[kind]))
-    domain = [min(drawn["signed"].min(), 0) * FALL_ROOM, max(drawn["signed"].max(), 0) * RISE_ROOM]
+    domain = diverging_domain(drawn["signed"], drawn["label"], width)
+    ticks = max(3, width // TICK_PX)  # on a phone's narrow axis, fewer round numbers rather than crowded ones
     base = alt.Chart().encode(
         y=alt.Y(f"{kind}:N", title=None, sort=kinds),
-        x=alt.X("signed:Q", title=title, scale=alt.Scale(domain=domain), axis=alt.Axis(format=",.0f")),
+        x=alt.X("signed:Q", title=title, scale=alt.Scale(domain=domain), axis=alt.Axis(format=",.0f", tickCount=ticks)),
     )
     bars = base.mark_bar().encode(
         color=alt.Color(f"{kind}:N", title=None, sort=kinds),

@@ -345,7 +345,9 @@ LAYOUTS = """() => [...document.querySelectorAll('.carebook-vis')]
   .map(el => {
     const svg = el.querySelector('svg.marks');
     const frame = svg.getBoundingClientRect();
-    const boxes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+    // lettering vega hides (an axis label that would crowd its neighbour) is not seen: it is skipped
+    const boxes = [...svg.querySelectorAll('text')]
+        .filter(t => t.textContent.trim() && !t.closest('[opacity="0"]') && getComputedStyle(t).opacity !== '0')
         .map(t => ({text: t.textContent.slice(0, 40), box: t.getBoundingClientRect()}));
     const overlaps = [], outside = [];
     boxes.forEach((a, i) => {

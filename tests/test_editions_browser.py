@@ -63,6 +63,29 @@ LETTERING = """() => {
   });
 }"""
 
+AXIS_GAP_PX = 4  # the least room between two neighbouring labels lying flat along one axis
+
+# Per chart, the narrowest gap between two neighbouring flat labels of one axis (on one line), with their words.
+AXIS_GAPS = """() => [...document.querySelectorAll('.carebook-vis svg.marks')].map(svg => {
+  let least = {gap: Infinity, between: ''};
+  svg.querySelectorAll('.role-axis-label').forEach(group => {
+    const labels = [...group.querySelectorAll('text')]
+      .filter(t => t.textContent.trim() && getComputedStyle(t).opacity !== '0' && t.getAttribute('opacity') !== '0')
+      .map(t => ({text: t.textContent, box: t.getBoundingClientRect(), m: t.getScreenCTM()}))
+      .filter(l => Math.abs(l.m.b) < 1e-6 && l.box.width > 0);
+    const lines = {};
+    labels.forEach(l => { (lines[Math.round(l.box.top)] = lines[Math.round(l.box.top)] || []).push(l); });
+    Object.values(lines).forEach(line => {
+      line.sort((a, b) => a.box.left - b.box.left);
+      for (let i = 1; i < line.length; i++) {
+        const gap = line[i].box.left - line[i - 1].box.right;
+        if (gap < least.gap) least = {gap, between: line[i - 1].text + ' / ' + line[i].text};
+      }
+    });
+  });
+  return Object.assign({id: svg.closest('.carebook-vis').id}, least);
+})"""
+
 # Words of four letters or more that the page breaks across two lines (links to addresses and code aside).
 BROKEN_WORDS = """() => {
   const found = [], range = document.createRange();
@@ -115,6 +138,10 @@ def test_chart_lettering_never_collides_or_runs_out(screens, site, chapter, scre
         assert chart["texts"] >= 3, f"{where}: no lettering found"
         assert not chart["overlaps"], f"{where}: lettering collides: {chart['overlaps'][:4]}"
         assert not chart["outside"], f"{where}: lettering runs out of the chart: {chart['outside'][:4]}"
+    # years and amounts along an axis are never set shoulder to shoulder ("1950 1955 1960" 1.4 px apart)
+    for chart in tab.evaluate(AXIS_GAPS):
+        where = f"{chapter.slug} #{chart['id']} ({screen})"
+        assert chart["gap"] >= AXIS_GAP_PX, f"{where}: {chart['gap']:.1f} px between {chart['between']}"
 
 
 @pytest.mark.parametrize("width", [390, 768, 1366, 1920])
@@ -192,6 +219,33 @@ def test_a_figures_card_stays_in_the_window_even_low_on_the_screen(screens, site
     assert tried >= 12
 
 
+@pytest.mark.parametrize("how", ["hover", "focus"])
+def test_a_card_taller_than_the_room_beside_its_figure_scrolls_inside_the_window(screens, site, how):  # noqa: F811
+    """The tallest card of the book (a figure computed from a grid's 26 rows, over 3,000 px as laid out), its figure
+    at the top, the middle and the foot of a 900 px window: the card stays inside the window and scrolls."""
+    tab = screens["desktop"]
+    tab.goto(f"{site}/book/systems.html")
+    tallest = tab.evaluate(
+        """() => { const cards = [...document.querySelectorAll('.carebook-fig-wrap .carebook-card')];
+                   const rows = cards.map(c => c.querySelectorAll('.carebook-card-row').length);
+                   return cards[rows.indexOf(Math.max(...rows))].id; }"""
+    )
+    figure = tab.locator(f'a.carebook-fig[aria-describedby="{tallest}"]')
+    card = tab.locator(f"#{tallest}")
+    for at in (40, 450, 860):
+        figure.evaluate(f"el => window.scrollBy(0, el.getBoundingClientRect().top - {at})")
+        figure.hover() if how == "hover" else figure.focus()
+        card.wait_for(state="visible", timeout=3000)
+        box = card.bounding_box()
+        bar = tab.evaluate("() => document.querySelector('.bd-header-article').getBoundingClientRect().bottom")
+        assert box["y"] >= bar - MARGIN, f"figure at {at} px: the card's top is under the window's top bar"
+        assert box["y"] >= -MARGIN and box["y"] + box["height"] <= 900 + MARGIN, f"figure at {at} px: card {box}"
+        assert card.evaluate("el => el.scrollHeight > el.clientHeight + 100"), "the tall card should scroll"
+        tab.mouse.move(1, 1)
+        tab.keyboard.press("Escape")
+        tab.evaluate("document.activeElement.blur()")  # focus returns afresh, as a reader tabbing back would
+
+
 def row_ids() -> set[str]:
     """Every data row's id that a reader could mistake for words if shown (those with a hyphen)."""
     found = set()
@@ -241,6 +295,27 @@ def test_the_data_page_is_compact_on_a_phone_and_speaks_to_readers(screens, site
     text = tab.inner_text(".bd-article")
     assert "kebab-case" not in text and "tests refer" not in text
     assert height < 100_000, f"the data page is {height} px tall on a phone"
+
+
+def test_the_data_pages_field_meanings_read_as_blocks_on_a_phone(screens, site):  # noqa: F811
+    """Opened on a 390 px phone, each table's "What each field means" gives each field a block as wide as the
+    page (its meaning once ran a word a line in a column a fifth of the screen wide) and scrolls nowhere."""
+    tab = screens["phone"]
+    tab.goto(f"{site}/book/data.html")
+    found = tab.evaluate(
+        """() => { document.querySelectorAll('details.carebook-fields').forEach(d => { d.open = true; });
+                   const boxes = [...document.querySelectorAll('.carebook-fields')];
+                   const meanings = boxes.flatMap(b => [...b.querySelectorAll('tbody td:nth-child(3)')]);
+                   const sideways = boxes.flatMap(b => [b, ...b.querySelectorAll('*')])
+                     .filter(el => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible');
+                   return {tables: boxes.length, widths: meanings.map(td => td.getBoundingClientRect().width),
+                           names: meanings.map(td => td.parentElement.firstElementChild.innerText),
+                           sideways: sideways.map(el => el.tagName + '.' + el.className)}; }"""
+    )
+    assert found["tables"] >= 12 and len(found["widths"]) >= 50, found["tables"]
+    assert min(found["widths"]) >= 300, f"a field's meaning is {min(found['widths']):.0f} px wide on a phone"
+    assert not found["sideways"], f"field lists that scroll sideways on a phone: {found['sideways'][:3]}"
+    assert not [name for name in found["names"] if re.match(r"(Id|Url) ", name)], "half-word field names"
 
 
 @pytest.mark.parametrize("name", ["book/data", "book/about"])

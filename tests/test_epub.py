@@ -94,3 +94,14 @@ def test_charts_are_vector_and_legible_at_a_readers_width(built_epub: Path):
         assert sizes and "<text" in svg, f"{name} has no text lettering"
         drawn = min(sizes) * min(1.0, READER_PX / width)
         assert drawn >= MIN_READER_PX - 0.05, f"{name}: lettering {drawn:.1f} px on a {READER_PX} px reader"
+
+
+def test_the_e_books_catalogue_entry_describes_it(built_epub: Path):
+    """An e-reader's library shows the package's description and contributor: never Sphinx's "unknown"."""
+    import yaml
+
+    with zipfile.ZipFile(built_epub) as book:
+        package = book.read("content.opf").decode()
+    assert ">unknown<" not in package
+    abstract = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))["abstract"]
+    assert f"<dc:description>{abstract}</dc:description>" in package

@@ -18,7 +18,6 @@ from carebook.markup import markdown_text, whole_or_cut
 DATA_MARKER = "<!-- carebook:data-tables -->"
 EDITION_MARKER = "<!-- carebook:edition -->"
 CITATION_MARKER = "<!-- carebook:citation -->"
-PARAMETERS_MARKER = "<!-- carebook:parameters -->"
 CHANGES_MARKER = "<!-- carebook:changes -->"  # what changed since the earlier edition (build/changes.py)
 
 
@@ -70,8 +69,14 @@ READER_MEANINGS = {
 }
 
 
+# Fields whose names in words would read as half-words ('Id', 'Url').
+READER_LABELS = {"id": "Short name", "url": "Web address", "source_id": "Source"}
+
+
 def field_label(name: str) -> str:
-    """A field's name as a reader reads it: 'short_title' -> 'Short title'."""
+    """A field's name as a reader reads it: 'short_title' -> 'Short title', 'url' -> 'Web address'."""
+    if name in READER_LABELS:
+        return READER_LABELS[name]
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
@@ -183,6 +188,7 @@ def data_tables(root: Path, executed: Path | None = None) -> str:
             "each source is named by its citation, as in the bibliography, and the working notes are left out.",
             "",
             "```{dropdown} What each field means",  # closed: the rows come first, on a phone above all
+            ":class-container: carebook-fields",  # a block a field on a phone (provenance.css)
             "| Field | Type | Meaning | Allowed values |",
             "| --- | --- | --- | --- |",
         ]
@@ -238,27 +244,6 @@ def citation(root: Path, edition: Edition) -> str:
     )
 
 
-def parameters(root: Path) -> str:
-    """Markdown (web edition only) listing each chapter's parameters cell and how to re-run it with other values."""
-    import re
-
-    from carebook.build.toc import chapters
-
-    lines = ["`````{only} html"]
-    for page in chapters(root):
-        text = page.path.read_text(encoding="utf-8")
-        found = re.search(r"```\{code-cell\}[^\n]*\n:tags: \[parameters\]\n(.*?)```", text, re.S)
-        if not found:
-            continue
-        code = found.group(1).strip()
-        first = re.search(r"^(\w+) = ", code, re.M)
-        example = f"carebook build -p {page.slug} {first.group(1)}=..." if first else f"carebook build -p {page.slug}"
-        lines += ["", f"**{page.slug}** ({{doc}}`{Path(page.name).name}`)", "", "```python", code, "```", ""]
-        lines += ["```console", example, "```"]
-    lines.append("`````")
-    return "\n".join(lines)
-
-
 def fill(text: str, root: Path, executed: Path, edition: Edition, changed: Changes | None = None) -> str:
     """`text` with each marker replaced by its generated Markdown (`changed`: what changed in this edition)."""
     if CHANGES_MARKER in text:
@@ -269,8 +254,6 @@ def fill(text: str, root: Path, executed: Path, edition: Edition, changed: Chang
         text = text.replace(DATA_MARKER, listing)
     if CITATION_MARKER in text:
         text = text.replace(CITATION_MARKER, citation(root, edition))
-    if PARAMETERS_MARKER in text:
-        text = text.replace(PARAMETERS_MARKER, parameters(root))
     if EDITION_MARKER in text:
         text = text.replace(EDITION_MARKER, edition_details(executed, edition))
     return text
