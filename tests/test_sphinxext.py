@@ -3,6 +3,7 @@ bibliography style, the print transforms, and builders that have no form of thei
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 from pathlib import Path
@@ -142,3 +143,47 @@ def test_print_figure_sources_name_each_source_and_its_words_once():
         kept = quoted.removesuffix(" …")
         assert kept != quoted and len(kept) <= figurelinks.PRINT_QUOTE_CHARS, "a long quotation is cut and marked"
         assert (f"year {i} " * 40).startswith(kept + " "), f"cut inside a word: {quoted!r}"
+
+
+FIGURE_PAGES = {
+    "index": "# Book\n\n```{toctree}\n:numbered:\none\ntwo\n```\n",
+    "one": "# One\n\n## Part\n\n```{figure} a.png\n:name: fig-a\n\nFirst.\n```\n\nText.\n",
+    "two": "# Two\n\n```{figure} c.png\n:name: fig-c\n\nThird.\n```\n\nSee {numref}`fig-a`.\n",
+}
+
+
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def sphinx_numbers(env) -> dict:
+    """The figure numbers Sphinx's own walk gives (it reads every page's doctree back from disk)."""
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    mine = env.toc_fignumbers
+    TocTreeCollector.assign_figure_numbers.original(None, env)
+    theirs, env.toc_fignumbers = env.toc_fignumbers, mine
+    return theirs
+
+
+def test_figure_numbers_from_outlines_are_sphinx_own_after_an_edit(tmp_path: Path):
+    """The rebuild extension numbers figures from kept outlines; after a page gains a figure ahead of another,
+    an incremental build gives Sphinx's own numbers, and the page that cites the moved figure shows its new number."""
+    extra = {"extra_extensions": ["carebook.sphinxext.rebuild"], "numfig": True}
+    (tmp_path / "src").mkdir()
+    for name in ("a", "b", "c"):  # a missing image would make its page read again on every build
+        (tmp_path / "src" / f"{name}.png").write_bytes(PIXEL)
+    first = sphinx_build(tmp_path / "src", FIGURE_PAGES, "html", **extra)
+    assert first.app.env.toc_fignumbers["one"]["figure"] == {"fig-a": (1, 1)}
+    assert first.app.env.toc_fignumbers == sphinx_numbers(first.app.env)
+    edited = {
+        **FIGURE_PAGES,
+        "one": FIGURE_PAGES["one"].replace("## Part\n", "## Part\n\n```{figure} b.png\n:name: fig-b\n\nNew.\n```\n"),
+    }
+    second = sphinx_build(tmp_path / "src", edited, "html", **extra)
+    read_again = [name for name, when in second.app.env.all_docs.items() if when != first.app.env.all_docs[name]]
+    assert read_again == ["one"]  # the other pages' outlines were kept
+    assert second.app.env.toc_fignumbers["one"]["figure"] == {"fig-b": (1, 1), "fig-a": (1, 2)}
+    assert second.app.env.toc_fignumbers == sphinx_numbers(second.app.env)
+    assert "Fig. 1.2" in second.page("two.html")
