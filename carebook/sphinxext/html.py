@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from carebook import _compat
 
 TERM_CLASS = "carebook-term"  # _static/carebook.js shows the definition of a link of this class
@@ -55,8 +57,21 @@ def glossary_changed(app, env, added, changed, removed) -> list[str]:
     return sorted(env.all_docs) if glossaries & (set(added) | set(changed) | set(removed)) else []
 
 
+def compiled_templates(app) -> None:
+    """Keep the theme's templates compiled beside the doctrees (Jinja's bytecode cache, checked against each
+    template's source), so that a build in a new process does not compile them all again."""
+    from jinja2 import FileSystemBytecodeCache
+
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if environment is not None and app.builder.format == "html":
+        folder = Path(app.doctreedir) / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
 def setup(app) -> dict:
     """Register the page hooks."""
+    app.connect("builder-inited", compiled_templates)
     app.connect("html-page-context", _compat.drop_repeated_scripts)
     app.connect("doctree-resolved", term_previews)
     app.connect("env-get-outdated", glossary_changed)
