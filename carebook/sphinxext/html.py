@@ -58,13 +58,14 @@ def glossary_changed(app, env, added, changed, removed) -> list[str]:
 
 
 def compiled_templates(app) -> None:
-    """Keep the theme's templates compiled beside the doctrees (Jinja's bytecode cache, checked against each
-    template's source), so that a build in a new process does not compile them all again."""
+    """Keep the theme's templates compiled beside the doctrees' folder (Jinja's bytecode cache, checked against each
+    template's source; kept when a build from nothing removes the doctrees), so that a build in a new process does
+    not compile them all again."""
     from jinja2 import FileSystemBytecodeCache
 
     environment = getattr(getattr(app.builder, "templates", None), "environment", None)
     if environment is not None and app.builder.format == "html":
-        folder = Path(app.doctreedir) / "templates"
+        folder = Path(app.doctreedir).parent / f"{Path(app.doctreedir).name}-templates"
         folder.mkdir(parents=True, exist_ok=True)
         environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
 
