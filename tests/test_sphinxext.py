@@ -13,6 +13,8 @@ from sphinxrun import glued_notebook, sphinx_build
 
 from carebook import provenance
 
+REFCACHE = "carebook.sphinxext.refcache"
+
 RECORD = {
     "name": "bcf_min",
     "text": "£3.8 billion",
@@ -187,3 +189,22 @@ def test_figure_numbers_from_outlines_are_sphinx_own_after_an_edit(tmp_path: Pat
     assert second.app.env.toc_fignumbers["one"]["figure"] == {"fig-b": (1, 1), "fig-a": (1, 2)}
     assert second.app.env.toc_fignumbers == sphinx_numbers(second.app.env)
     assert "Fig. 1.2" in second.page("two.html")
+
+
+def test_bibliography_filters_match_sphinxcontrib_bibtex(tmp_path: Path):
+    """The one-pass filter (refcache) keeps exactly the entries sphinxcontrib-bibtex's own filter keeps: the cited
+    entry on the citing page, neither on a page that cites nothing, and the uncited one nowhere."""
+    pages = {
+        **PAGES,
+        "glossary": PAGES["glossary"] + "\n```{bibliography}\n:filter: docname in docnames\n```\n",
+    }
+    bib = BIB + "@book{other-2020,\n  author = {Other, Ann},\n  title = {Not cited},\n  year = {2020},\n}\n"
+    built = sphinx_build(
+        tmp_path / "src", pages, "html", bib=bib, carebook_data_page="data", extra_extensions=[REFCACHE]
+    )
+    domain = built.app.env.get_domain("cite")
+    filtered = type(domain).get_filtered_entries
+    assert hasattr(filtered, "original")  # the one-pass filter is in place
+    kept = {key.docname: [name for name, _ in filtered(domain, key)] for key in domain.bibliographies}
+    assert kept == {key.docname: [name for name, _ in filtered.original(domain, key)] for key in domain.bibliographies}
+    assert kept == {"chapter": ["office-2017"], "glossary": []}

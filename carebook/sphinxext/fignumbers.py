@@ -42,11 +42,18 @@ def outline(env, tree) -> list[tuple]:
     return items
 
 
+def read_doctree(env, docname: str):
+    """The page's doctree as Sphinx pickled it: the one it keeps in memory for a page read in this build (Sphinx 7.4
+    writes it from there), else unpickled. For readers that leave it as it is."""
+    kept = getattr(env, "_write_doc_doctree_cache", {}).get(docname)
+    return kept if kept is not None else env.get_doctree(docname)
+
+
 def page_outline(env, docname: str) -> list[tuple]:
     """The page's outline, made from its doctree the first time it is asked for after the page was read."""
     outlines = env.__dict__.setdefault(OUTLINES, {})
     if docname not in outlines:
-        outlines[docname] = outline(env, env.get_doctree(docname))
+        outlines[docname] = outline(env, read_doctree(env, docname))
     return outlines[docname]
 
 

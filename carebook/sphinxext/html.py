@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from carebook import _compat
+from carebook.sphinxext import fignumbers
 
 TERM_CLASS = "carebook-term"  # _static/carebook.js shows the definition of a link of this class
 DEFINITION_CHARS = 300
@@ -17,7 +18,7 @@ def glossary_definitions(env) -> dict[str, str]:
     found: dict[str, str] = {}
     pages = {docname for (kind, _), (docname, _) in env.domaindata["std"]["objects"].items() if kind == "term"}
     for docname in sorted(pages):
-        for item in env.get_doctree(docname).findall(nodes.definition_list_item):
+        for item in fignumbers.read_doctree(env, docname).findall(nodes.definition_list_item):
             definition = next(iter(item.findall(nodes.definition)), None)
             if definition is None:
                 continue
