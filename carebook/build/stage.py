@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 from pathlib import Path
 
 import yaml
@@ -120,12 +121,22 @@ STEP = stamp.Step("stage", ("build/stage.py",))  # staging's code: part of the k
 
 
 def stage(
-    root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes, variant: dict | None = None
+    root: Path,
+    build: Path,
+    target: Path,
+    edition: Edition,
+    vega_bundle: bytes,
+    variant: dict | None = None,
+    force: bool = False,
 ) -> int:
     """Fill `target` with everything the book build needs (`variant`: a `-p` build's parameters); returns how
     many files changed. Values made from files alone (the data page, the citations, the reference downloads) are
-    kept between builds while those files and staging's code are unchanged (`warm.by_content`)."""
-    with warm.stored_in(build / "cache" / "staged", STEP.environment(root)):
+    kept between builds while those files and staging's code are unchanged (`warm.by_content`); `force` makes
+    them again."""
+    store = build / "cache" / "staged"
+    if force:
+        shutil.rmtree(store, ignore_errors=True)
+    with warm.stored_in(store, STEP.environment(root)):
         return _stage(root, build, target, edition, vega_bundle, variant)
 
 
