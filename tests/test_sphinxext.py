@@ -208,3 +208,23 @@ def test_bibliography_filters_match_sphinxcontrib_bibtex(tmp_path: Path):
     kept = {key.docname: [name for name, _ in filtered(domain, key)] for key in domain.bibliographies}
     assert kept == {key.docname: [name for name, _ in filtered.original(domain, key)] for key in domain.bibliographies}
     assert kept == {"chapter": ["office-2017"], "glossary": []}
+
+
+def test_sphinx_runs_import_myst_nb_without_its_executing_clients():
+    """carebook's Sphinx runs never execute, so jupyter-cache's database layer is not imported with myst-nb; a
+    build that executes with myst-nb still gets the real client when it makes one."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, carebook.build.sphinx as s, myst_nb.sphinx_ext\n"
+        "assert 'sqlalchemy' not in sys.modules, 'imported with myst-nb'\n"
+        "from myst_nb.core.execute import NotebookClientCache, NotebookClientDirect\n"
+        "from myst_nb.core.execute.base import NotebookClientBase\n"
+        "for module, name in s.EXECUTING_CLIENTS.items():\n"
+        "    real = s.real_client(module, name)\n"
+        "    assert issubclass(real, NotebookClientBase) and real.__module__ == module, real\n"
+        "assert 'sqlalchemy' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
