@@ -12,8 +12,10 @@ import json
 import re
 from collections.abc import Sequence
 from numbers import Number
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where used: the HTML step reads records without it
+    import pandas as pd
 
 MIME = "application/vnd.carebook.provenance+json"
 SCHEME = "carebook-figure"
@@ -78,6 +80,8 @@ def _words(row: pd.Series) -> str:
 
 def describe(row: pd.Series) -> str:
     """What a row states, in its own words: its measure (or what, finding, title …) and its period; never its id."""
+    import pandas as pd
+
     what = next((str(row[c]) for c in DESCRIBING if c in row.index and not pd.isna(row[c])), None) or _words(row)
     period = row.get("period", row.get("year") if isinstance(row.get("year"), str) else None)  # '2025-26', not 2012
     if period is None or pd.isna(period):
@@ -93,6 +97,8 @@ def quote(locator: str) -> str:
 
 def basis(row: pd.Series) -> str:
     """Cash, real or not stated for a sum of money or a rate whose basis matters; '' where it does not apply."""
+    import pandas as pd
+
     stated = row.get("basis")
     if stated is not None and not pd.isna(stated):
         return str(stated)
@@ -102,6 +108,8 @@ def basis(row: pd.Series) -> str:
 
 def entry(row: pd.Series) -> dict:
     """What a reader is told about one data row: what it states, its figure, its source as cited, its words."""
+    import pandas as pd
+
     from carebook.data import VALUE_COLUMNS
     from carebook.prose import cite, fmt_row, source
 
@@ -139,6 +147,8 @@ def entry(row: pd.Series) -> dict:
 
 def resolve(item: str | pd.Series) -> pd.Series:
     """A row named in `rows=`: 'table:id', or a row itself."""
+    import pandas as pd
+
     from carebook.data import fact
 
     if isinstance(item, pd.Series):
@@ -160,6 +170,8 @@ def record(
     count_of: pd.DataFrame | None = None,
 ) -> dict:
     """The provenance of glue `name` showing `text`; raise ProvenanceError when a number has none."""
+    import pandas as pd
+
     base = {"name": name, "text": text}
     try:
         if isinstance(value, pd.Series):

@@ -75,10 +75,11 @@ def sphinx_build(srcdir: Path, pages: dict, builder: str = "html", bib: str = ""
 
     srcdir.mkdir(parents=True, exist_ok=True)
     for name, page in pages.items():
-        if isinstance(page, dict):
-            (srcdir / f"{name}.ipynb").write_text(json.dumps(page), encoding="utf-8")
-        else:
-            (srcdir / f"{name}.md").write_text(page, encoding="utf-8")
+        path, text = (
+            (srcdir / f"{name}.ipynb", json.dumps(page)) if isinstance(page, dict) else (srcdir / f"{name}.md", page)
+        )
+        if not path.exists() or path.read_text(encoding="utf-8") != text:  # a page kept as it was is not read again
+            path.write_text(text, encoding="utf-8")
     (srcdir / "references.bib").write_text(bib, encoding="utf-8")
     (srcdir / "conf.py").write_text("", encoding="utf-8")
     extensions = [*EXTENSIONS, *config.pop("extra_extensions", [])]

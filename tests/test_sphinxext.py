@@ -3,6 +3,7 @@ bibliography style, the print transforms, and builders that have no form of thei
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from sphinxrun import glued_notebook, sphinx_build
 
 from carebook import provenance
+
+REFCACHE = "carebook.sphinxext.refcache"
 
 RECORD = {
     "name": "bcf_min",
@@ -145,3 +148,86 @@ def test_print_figure_sources_name_each_source_and_its_words_once():
         kept = quoted.removesuffix("\u00a0…")
         assert kept != quoted and len(kept) <= figurelinks.PRINT_QUOTE_CHARS, "a long quotation is cut and marked"
         assert (f"year {i} " * 40).startswith(kept + " "), f"cut inside a word: {quoted!r}"
+
+
+FIGURE_PAGES = {
+    "index": "# Book\n\n```{toctree}\n:numbered:\none\ntwo\n```\n",
+    "one": "# One\n\n## Part\n\n```{figure} a.png\n:name: fig-a\n\nFirst.\n```\n\nText.\n",
+    "two": "# Two\n\n```{figure} c.png\n:name: fig-c\n\nThird.\n```\n\nSee {numref}`fig-a`.\n",
+}
+
+
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def sphinx_numbers(env) -> dict:
+    """The figure numbers Sphinx's own walk gives (it reads every page's doctree back from disk)."""
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    mine = env.toc_fignumbers
+    TocTreeCollector.assign_figure_numbers.original(None, env)
+    theirs, env.toc_fignumbers = env.toc_fignumbers, mine
+    return theirs
+
+
+def test_figure_numbers_from_outlines_are_sphinx_own_after_an_edit(tmp_path: Path):
+    """The rebuild extension numbers figures from kept outlines; after a page gains a figure ahead of another,
+    an incremental build gives Sphinx's own numbers, and the page that cites the moved figure shows its new number."""
+    extra = {"extra_extensions": ["carebook.sphinxext.rebuild"], "numfig": True}
+    (tmp_path / "src").mkdir()
+    for name in ("a", "b", "c"):  # a missing image would make its page read again on every build
+        (tmp_path / "src" / f"{name}.png").write_bytes(PIXEL)
+    first = sphinx_build(tmp_path / "src", FIGURE_PAGES, "html", **extra)
+    assert first.app.env.toc_fignumbers["one"]["figure"] == {"fig-a": (1, 1)}
+    assert first.app.env.toc_fignumbers == sphinx_numbers(first.app.env)
+    edited = {
+        **FIGURE_PAGES,
+        "one": FIGURE_PAGES["one"].replace("## Part\n", "## Part\n\n```{figure} b.png\n:name: fig-b\n\nNew.\n```\n"),
+    }
+    second = sphinx_build(tmp_path / "src", edited, "html", **extra)
+    read_again = [name for name, when in second.app.env.all_docs.items() if when != first.app.env.all_docs[name]]
+    assert read_again == ["one"]  # the other pages' outlines were kept
+    assert second.app.env.toc_fignumbers["one"]["figure"] == {"fig-b": (1, 1), "fig-a": (1, 2)}
+    assert second.app.env.toc_fignumbers == sphinx_numbers(second.app.env)
+    assert "Fig. 1.2" in second.page("two.html")
+
+
+def test_bibliography_filters_match_sphinxcontrib_bibtex(tmp_path: Path):
+    """The one-pass filter (refcache) keeps exactly the entries sphinxcontrib-bibtex's own filter keeps: the cited
+    entry on the citing page, neither on a page that cites nothing, and the uncited one nowhere."""
+    pages = {
+        **PAGES,
+        "glossary": PAGES["glossary"] + "\n```{bibliography}\n:filter: docname in docnames\n```\n",
+    }
+    bib = BIB + "@book{other-2020,\n  author = {Other, Ann},\n  title = {Not cited},\n  year = {2020},\n}\n"
+    built = sphinx_build(
+        tmp_path / "src", pages, "html", bib=bib, carebook_data_page="data", extra_extensions=[REFCACHE]
+    )
+    domain = built.app.env.get_domain("cite")
+    filtered = type(domain).get_filtered_entries
+    assert hasattr(filtered, "original")  # the one-pass filter is in place
+    kept = {key.docname: [name for name, _ in filtered(domain, key)] for key in domain.bibliographies}
+    assert kept == {key.docname: [name for name, _ in filtered.original(domain, key)] for key in domain.bibliographies}
+    assert kept == {"chapter": ["office-2017"], "glossary": []}
+
+
+def test_sphinx_runs_import_myst_nb_without_its_executing_clients():
+    """carebook's Sphinx runs never execute, so jupyter-cache's database layer is not imported with myst-nb; a
+    build that executes with myst-nb still gets the real client when it makes one."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, carebook.build.sphinx as s, myst_nb.sphinx_ext\n"
+        "assert 'sqlalchemy' not in sys.modules, 'imported with myst-nb'\n"
+        "from myst_nb.core.execute import NotebookClientCache, NotebookClientDirect\n"
+        "from myst_nb.core.execute.base import NotebookClientBase\n"
+        "for module, name in s.EXECUTING_CLIENTS.items():\n"
+        "    real = s.real_client(module, name)\n"
+        "    assert issubclass(real, NotebookClientBase) and real.__module__ == module, real\n"
+        "assert 'sqlalchemy' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

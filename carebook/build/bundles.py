@@ -13,7 +13,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from carebook.build import cache
+from carebook.build import cache, warm
 from carebook.build.stamp import KERNEL_ENTRIES, PACKAGE, closure, digest, file_hash, files_hash
 
 BUNDLE_DIR = "_static/bundles"  # staged with the site; each chapter page links its own
@@ -159,7 +159,10 @@ def members(root: Path, build: Path, slug: str, title: str) -> dict[str, bytes]:
     for module in closure(KERNEL_ENTRIES):  # the chapter API, as the chapter step's stamp computes it
         files[f"carebook/{module}"] = (PACKAGE / module).read_bytes()
     lock = root / "requirements.lock"
-    files["requirements.txt"] = requirements(lock.read_text(encoding="utf-8") if lock.exists() else "").encode()
+    pins = warm.by_content(  # resolving the kernel's packages reads every installed package's metadata
+        "bundle requirements", [lock], lambda: requirements(lock.read_text(encoding="utf-8") if lock.exists() else "")
+    )
+    files["requirements.txt"] = pins.encode()
     return files
 
 

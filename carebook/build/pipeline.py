@@ -226,7 +226,7 @@ def prepare(
             )
         target = build / "stage"
         with Timer(report, "stage"):
-            stage.stage(root, build, target, edition.edition(root), bundle.result(), parameters)
+            stage.stage(root, build, target, edition.edition(root), bundle.result(), parameters, force=force)
     finally:
         bundle.abandon()
     _compat.memoize_pybtex_plugins()

@@ -8,11 +8,12 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 from pathlib import Path
 
 import yaml
 
-from carebook.build import bundles, warm
+from carebook.build import bundles, stamp, warm
 from carebook.build.atomic import write_atomic
 from carebook.build.edition import Edition
 from carebook.build.sourcepage import source_page
@@ -116,11 +117,31 @@ def config(root: Path, edition: Edition, front_matter: str = "") -> bytes:
     return yaml.safe_dump(conf, sort_keys=True, allow_unicode=True).encode()
 
 
+STEP = stamp.Step("stage", ("build/stage.py",))  # staging's code: part of the key of every value it keeps
+
+
 def stage(
-    root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes, variant: dict | None = None
+    root: Path,
+    build: Path,
+    target: Path,
+    edition: Edition,
+    vega_bundle: bytes,
+    variant: dict | None = None,
+    force: bool = False,
 ) -> int:
     """Fill `target` with everything the book build needs (`variant`: a `-p` build's parameters); returns how
-    many files changed."""
+    many files changed. Values made from files alone (the data page, the citations, the reference downloads) are
+    kept between builds while those files and staging's code are unchanged (`warm.by_content`); `force` makes
+    them again."""
+    store = build / "cache" / "staged"
+    if force:
+        shutil.rmtree(store, ignore_errors=True)
+    with warm.stored_in(store, STEP.environment(root)):
+        return _stage(root, build, target, edition, vega_bundle, variant)
+
+
+def _stage(root: Path, build: Path, target: Path, edition: Edition, vega_bundle: bytes, variant: dict | None) -> int:
+    """`stage`'s work."""
     from carebook.build import bibexport, changes, downloads, generated  # here: `carebook --help` needs none
 
     executed = build / "executed"
@@ -136,7 +157,7 @@ def stage(
     for path in sorted([*(root / "_static").rglob("*"), *(root / "latex").rglob("*")]):  # latex/: print only
         if path.is_file():
             wanted[target / path.relative_to(root)] = path.read_bytes()
-    cited = downloads.labels(root / "data")
+    cited = warm.by_content("citations", [root / "data" / "sources.csv"], lambda: downloads.labels(root / "data"))
     for path in downloads.listed(root / "data"):
         if path.is_file():
             content = downloads.reader_csv(path, cited) if path.suffix == ".csv" else path.read_bytes()

@@ -6,7 +6,8 @@ changed. It is used again only for the same staged tree, output folders, setting
 contents, and only while the environment on disk is the one it last wrote (no other build has written the
 folder since); a failed build, or a build from nothing, starts a new one. Each build starts from the environment
 as Sphinx pickled it, as a new application would, so the site equals a clean build's (tests/test_serve.py).
-`by_content` does the same for staging: a value made from files is made again only when their bytes change.
+`by_content` does the same for staging: a value made from files is made again only when their bytes change; with
+`stored_in` (every build's staging) it keeps the value on disk too, so a new process (`make book`) reuses it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ENVIRONMENT = "environment.pickle"  # Sphinx's pickled environment, in the doctr
 _enabled = False
 _kept: dict[str, Kept] = {}  # by builder name
 _made: dict[str, tuple[str, object]] = {}  # by_content's values: name -> (key, value)
+_store: tuple[Path, str] | None = None  # by_content's folder on disk and the code's stamp (`stored_in`)
 T = TypeVar("T")
 
 
@@ -298,21 +300,53 @@ def reused() -> bool:
 
 
 def by_content(name: str, paths: Iterable[Path], make: Callable[[], T], *extra: str) -> T:
-    """`make()`, or, while builds are kept warm, the value it gave an earlier build in this process when the bytes
-    of `paths` (files, or folders taken whole) and `extra` are the same. For staging's pure functions of files;
-    their code cannot change under it (`carebook serve` restarts when carebook's code changes)."""
-    if not _enabled:
+    """`make()`, or the value it gave an earlier build when the bytes of `paths` (files, or folders taken whole) and
+    `extra` are the same: kept in this process while builds are kept warm, and on disk under `stored_in` (with the
+    code's stamp in the key). For staging's pure functions of files."""
+    if not _enabled and _store is None:
         return make()
     from carebook.build import stamp
 
     files = sorted(p for path in paths for p in ([path] if not path.is_dir() else stamp.tree(path)))
     key = stamp.digest(*extra, *(f"{path}\0{stamp.file_hash(path)}" for path in files))
-    known = _made.get(name)
+    known = _made.get(name) if _enabled else None
     if known and known[0] == key:
         return known[1]
-    value = make()
-    _made[name] = (key, value)
+    value = _on_disk(name, key, make) if _store else make()
+    if _enabled:
+        _made[name] = (key, value)
     return value
+
+
+def _on_disk(name: str, key: str, make: Callable[[], T]) -> T:
+    """`make()`, or the value kept in the store under `name` while its key (with the code's stamp) is `key`."""
+    import hashlib
+    import pickle
+
+    from carebook.build.atomic import write_atomic
+
+    folder, code = _store
+    key = f"{code}:{key}"
+    path = folder / f"{hashlib.sha256(name.encode()).hexdigest()[:16]}.pickle"
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        found_key, value = pickle.loads(path.read_bytes())
+        if found_key == key:
+            return value
+    value = make()
+    write_atomic(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+    return value
+
+
+@contextlib.contextmanager
+def stored_in(folder: Path, code: str):
+    """While in the block, `by_content` keeps its values in `folder` too, keyed with `code` (the stamp of the
+    code that makes them and of the lock file), so that a build in a new process makes them only when changed."""
+    global _store
+    before, _store = _store, (folder, code)
+    try:
+        yield
+    finally:
+        _store = before
 
 
 def forget() -> None:
@@ -320,4 +354,4 @@ def forget() -> None:
     _kept.clear()
 
 
-__all__ = ["ahead", "by_content", "enable", "enabled", "forget", "reused", "run", "start"]
+__all__ = ["ahead", "by_content", "stored_in", "enable", "enabled", "forget", "reused", "run", "start"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from carebook import _compat
+from carebook.sphinxext import fignumbers
 
 TERM_CLASS = "carebook-term"  # _static/carebook.js shows the definition of a link of this class
 DEFINITION_CHARS = 300
@@ -15,7 +18,7 @@ def glossary_definitions(env) -> dict[str, str]:
     found: dict[str, str] = {}
     pages = {docname for (kind, _), (docname, _) in env.domaindata["std"]["objects"].items() if kind == "term"}
     for docname in sorted(pages):
-        for item in env.get_doctree(docname).findall(nodes.definition_list_item):
+        for item in fignumbers.read_doctree(env, docname).findall(nodes.definition_list_item):
             definition = next(iter(item.findall(nodes.definition)), None)
             if definition is None:
                 continue
@@ -55,8 +58,22 @@ def glossary_changed(app, env, added, changed, removed) -> list[str]:
     return sorted(env.all_docs) if glossaries & (set(added) | set(changed) | set(removed)) else []
 
 
+def compiled_templates(app) -> None:
+    """Keep the theme's templates compiled beside the doctrees' folder (Jinja's bytecode cache, checked against each
+    template's source; kept when a build from nothing removes the doctrees), so that a build in a new process does
+    not compile them all again."""
+    from jinja2 import FileSystemBytecodeCache
+
+    environment = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if environment is not None and app.builder.format == "html":
+        folder = Path(app.doctreedir).parent / f"{Path(app.doctreedir).name}-templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
 def setup(app) -> dict:
     """Register the page hooks."""
+    app.connect("builder-inited", compiled_templates)
     app.connect("html-page-context", _compat.drop_repeated_scripts)
     app.connect("doctree-resolved", term_previews)
     app.connect("env-get-outdated", glossary_changed)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from carebook.sphinxext import fignumbers
+
 
 def changed_by_content(app, env, added, changed, removed) -> list[str]:
     """The pages whose staged files changed by content (the build compares hashes, `carebook_reread`): Sphinx
@@ -40,6 +42,7 @@ def rewrite_on_new_targets(app, env) -> list[str]:
 
 def setup(app) -> dict:
     """Register the hooks."""
+    app.setup_extension(fignumbers.__name__)  # figure numbers without unpickling every page
     app.add_config_value("carebook_reread", [], "", types=[list])
     app.connect("env-get-outdated", changed_by_content)
     app.connect("env-get-updated", rewrite_on_new_targets, priority=900)  # after Sphinx numbers the figures
