@@ -220,12 +220,12 @@ def test_sphinx_runs_import_myst_nb_without_its_executing_clients():
     import sys
 
     code = (
-        "import sys, carebook.build.sphinx as s, myst_nb.sphinx_ext\n"
+        "import sys, carebook.build.sphinx, myst_nb.sphinx_ext\nfrom carebook import _compat\n"
         "assert 'sqlalchemy' not in sys.modules, 'imported with myst-nb'\n"
         "from myst_nb.core.execute import NotebookClientCache, NotebookClientDirect\n"
         "from myst_nb.core.execute.base import NotebookClientBase\n"
-        "for module, name in s.EXECUTING_CLIENTS.items():\n"
-        "    real = s.real_client(module, name)\n"
+        "for module, name in _compat.MYSTNB_EXECUTING_CLIENTS.items():\n"
+        "    real = _compat.real_mystnb_client(module, name)\n"
         "    assert issubclass(real, NotebookClientBase) and real.__module__ == module, real\n"
         "assert 'sqlalchemy' in sys.modules\n"
     )

@@ -24,45 +24,7 @@ REFERENCE_CACHE = "carebook.sphinxext.refcache"  # carebook's builds keep format
 
 __all__ = ["SphinxFailed", "build"]
 
-# myst-nb's notebook clients that execute (with jupyter-cache, or directly): importing myst-nb imports both, and
-# with them jupyter-cache's database layer (SQLAlchemy), a fifth of a one-page build's start-up. The book's
-# Sphinx runs never execute (the chapters ran before), so these modules stand in until a client is made.
-EXECUTING_CLIENTS = {
-    "myst_nb.core.execute.cache": "NotebookClientCache",
-    "myst_nb.core.execute.direct": "NotebookClientDirect",
-}
-
-
-def real_client(module: str, name: str) -> type:
-    """The real client class, its module imported now in place of its stand-in."""
-    import importlib
-    import sys
-
-    if getattr(sys.modules.get(module), "carebook_stand_in", False):
-        del sys.modules[module]
-    return getattr(importlib.import_module(module), name)
-
-
-def defer_executing_clients() -> None:
-    """Put stand-ins for myst-nb's executing clients in place, unless myst-nb is imported already: each makes the
-    real client when called, so a build that executes with myst-nb still gets one."""
-    import sys
-    import types
-
-    if "myst_nb.core.execute" in sys.modules:
-        return
-    for module, name in EXECUTING_CLIENTS.items():
-        stand_in = types.ModuleType(module, f"Stands in for {module} until {name} is made.")
-        stand_in.carebook_stand_in = True
-
-        def make(*args, _module: str = module, _name: str = name, **kwargs):
-            return real_client(_module, _name)(*args, **kwargs)
-
-        setattr(stand_in, name, make)
-        sys.modules.setdefault(module, stand_in)
-
-
-defer_executing_clients()
+_compat.defer_mystnb_executing_clients()  # the book's Sphinx runs never execute
 
 
 def _chapter_line(stage: Path, root: Path, name: str, encoded: int) -> int | None:
