@@ -60,7 +60,7 @@ def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
             DATA_ENV: job.data_dir,
             SCRATCH_ENV: str(folder / "scratch"),  # the one folder the chapter may write in (carebook/reads.py)
             "TMPDIR": str(folder / "scratch"),
-            "TZ": "UTC",  # vl-convert draws dates in the process's time zone: print images must not depend on it
+            "TZ": "UTC",  # a chapter's dates (pandas, datetime) must not depend on the builder's time zone
             "PYTHONPATH": os.pathsep.join(filter(None, [job.root, os.environ.get("PYTHONPATH")])),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }

@@ -159,27 +159,13 @@ def _post_transforms() -> tuple[type, ...]:
         formats = ("latex",)
 
         def run(self, **kwargs) -> None:
-            charts = _book_charts(Path(self.env.srcdir))
-            for image in list(self.document.findall(nodes.image)):
-                chart = charts.get(Path(str(image.get("uri", ""))).stem)
-                if chart is None or chart["spec"] is None or "width" in image or "scale" in image:
-                    continue
-                image.replace_self(nodes.raw("", print_chart(chart, Path(self.app.outdir)), format="latex"))
+            from carebook.sphinxext import vector
+
+            for node, chart in vector.chart_nodes(self.document):
+                node.replace_self(nodes.raw("", print_chart(chart, Path(self.app.outdir)), format="latex"))
 
     NO_LONGTABLE = (nodes.table, nodes.Admonition, nodes.sidebar, nodes.topic, nodes.footnote, nodes.list_item)
     return MarkBibliographies, NoteCitations, BibliographiesInPlace, TablesForPrint, ChartsAsVectors
-
-
-def _book_charts(srcdir: Path) -> dict[str, dict]:
-    """Every chart of the book's executed chapters, by the name myst-nb gives its PNG (see vector.chart_outputs)."""
-    from carebook.sphinxext import vector
-
-    found: dict[str, dict] = {}
-    for notebook in sorted(srcdir.rglob("*.ipynb")):
-        inside = notebook.relative_to(srcdir).parts
-        if "_build" not in inside and ".ipynb_checkpoints" not in inside:
-            found.update(vector.chart_outputs(notebook))
-    return found
 
 
 def print_chart(chart: dict, outdir: Path) -> str:
