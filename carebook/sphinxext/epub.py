@@ -81,7 +81,9 @@ def _charts(app, doctree, docname: str) -> None:
     up = "../" * docname.count("/")
     for node, chart in vector.chart_nodes(doctree):
         uri = f"{up}_images/{reader_chart(chart, Path(app.outdir))}"
-        node.replace_self(nodes.image(uri=uri, alt=chart["alt"], candidates={"*": uri}))
+        image = nodes.image(uri=uri, alt=chart["alt"], candidates={"*": uri})
+        node.replace_self(image)
+        image["classes"] = []  # replace_self gives it the HTML output's classes
 
 
 def navigation(env, root: str, suffix: str) -> list[dict]:
