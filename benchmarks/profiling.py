@@ -50,7 +50,6 @@ def floor_and_profile(root: Path, clean: Run, workers: int) -> dict:
     result = {
         "kernel": probe("probe_kernel", "3", cwd=root),
         "cells": cell_seconds(executed),
-        "png": probe("probe_png", str(executed), cwd=root),
         "sphinx_profile": probe("probe_sphinx", str(root), cwd=root),
         "chapter_wall": clean.chapter_seconds,
     }

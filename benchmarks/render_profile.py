@@ -69,7 +69,7 @@ def where_the_time_goes(floor: dict, runs: list[Run], machine: dict) -> list[str
             "| --- | --- | --- | --- |",
         ]
         out += [f"| {k} | {walls[k]:.1f} | {floor['cells'].get(k, 0.0):.1f} | {overhead[k]:.1f} |" for k in walls]
-    png = floor.get("png", {})
+    png = floor.get("png", {})  # runs from before charts stopped rendering a PNG as they execute
     if "charts" in png:
         out += [
             "",

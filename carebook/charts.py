@@ -1,8 +1,8 @@
-"""The house chart style and `figure`, which emits each chart for both HTML (interactive) and print (PNG)."""
+"""The house chart style and `figure`, which emits each chart as HTML holding its Vega-Lite spec: the web draws it
+there, and the PDF and EPUB draw it again from that spec as vector graphics (carebook/sphinxext/vector.py)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 import json
@@ -36,7 +36,6 @@ from carebook.shapes import headroom, labelled_bars, plan_against_actual, slots 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 WIDTH = 640
 MIN_ALT_WORDS = 6
-PNG_SCALE = 2
 VIS_CLASS = "carebook-vis"
 FOOTER_CHARS = 110
 MAX_FOOTER_SOURCES = 4
@@ -91,7 +90,7 @@ def source_line(source_ids: Sequence[str], table: str | None = None) -> str:
 
 
 class Figure:
-    """A chart with its description, emitted as interactive HTML and a static PNG."""
+    """A chart with its description, emitted as HTML that holds its spec (no picture: each edition draws it)."""
 
     def __init__(
         self,
@@ -116,12 +115,6 @@ class Figure:
             narrow_chart = narrow.properties(description=alt_text, title=footer)
             self.narrow_json = _spec_json(house_interaction(house_colours(narrow_chart.to_dict())))
         self.id = "vis-" + hashlib.sha256((self.spec_json + self.narrow_json).encode()).hexdigest()[:12]
-
-    def png(self) -> bytes:
-        """The chart as a PNG for print."""
-        import vl_convert
-
-        return vl_convert.vegalite_to_png(self.spec, scale=PNG_SCALE)
 
     def data_table(self) -> str:
         """An HTML table of the chart's own data, for readers who cannot see the chart.
@@ -167,11 +160,7 @@ class Figure:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {
-            "text/html": self.html(),
-            "image/png": base64.b64encode(self.png()).decode("ascii"),
-            "text/plain": self.alt,
-        }
+        return {"text/html": self.html(), "text/plain": self.alt}
 
 
 def _spec_json(spec: dict) -> str:

@@ -38,6 +38,16 @@ class Pool:
             for n, job in enumerate(jobs)
         ]
 
+    def start_kernels(self, job, count: int) -> None:
+        """Have up to `count` workers start a kernel now for their first chapter (only where kernels start ahead);
+        `job` stands for the chapters: each kernel's root, data and folder are theirs."""
+        from carebook.build.job import start_ahead
+
+        if self.ahead:
+            (first,) = self.prepare([job])
+            for _ in range(min(count, self.workers)):
+                self.executor.submit(start_ahead, first)
+
     def submit(self, fn, job) -> concurrent.futures.Future:
         """Run `fn(job)` on a worker."""
         return self.executor.submit(fn, job)

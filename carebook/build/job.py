@@ -24,6 +24,7 @@ from carebook.build.chapter import ChapterJob, ChapterResult, line_in_cell, plac
 IPC_PATH_MAX = 96  # a kernel's socket is named <folder>/kernel-<n>: Unix socket paths end at 108 bytes
 SLOW_CELL = 30  # seconds after which the build says which cell is still running
 ERROR_BANNER = "papermill-error-cell-tag"
+READY_SECONDS = 60  # how long a kernel started before its chapter is waited for
 
 
 @dataclass
@@ -60,7 +61,7 @@ def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
             DATA_ENV: job.data_dir,
             SCRATCH_ENV: str(folder / "scratch"),  # the one folder the chapter may write in (carebook/reads.py)
             "TMPDIR": str(folder / "scratch"),
-            "TZ": "UTC",  # vl-convert draws dates in the process's time zone: print images must not depend on it
+            "TZ": "UTC",  # a chapter's dates (pandas, datetime) must not depend on the builder's time zone
             "PYTHONPATH": os.pathsep.join(filter(None, [job.root, os.environ.get("PYTHONPATH")])),
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
@@ -133,6 +134,23 @@ def _drop_spare() -> None:
     if spare:
         _stop(spare)
         spare.folder.cleanup()
+
+
+def start_ahead(job: ChapterJob) -> None:
+    """Start this worker's kernel before any chapter is handed out (see run.kernels_ahead), and wait until it
+    answers (its first chapter would wait as long), so that each worker takes one of these calls; its first
+    chapter takes the kernel, as a chapter takes one started ahead while the last ran."""
+    from jupyter_core.utils import run_sync
+
+    if getattr(_worker, "spare", None) is not None:
+        return
+    spare = _worker.spare = _start_kernel(job, str(Path(job.root) / Path(job.source).parent))
+    _drop_spare_at_exit()
+    client = spare.manager.client()
+    client.start_channels()
+    with contextlib.suppress(Exception):  # not answering: its chapter finds out, and starts a fresh kernel
+        run_sync(client.wait_for_ready)(timeout=READY_SECONDS)
+    client.stop_channels()
 
 
 @functools.cache

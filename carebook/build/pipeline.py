@@ -178,17 +178,39 @@ SPHINX_MODULES = (
     "sphinx_book_theme",
     "sphinxcontrib.bibtex",
 )
+# What staging imports: pandas (the downloads' citations) and its own modules.
+STAGE_MODULES = (
+    "pandas",
+    "carebook.build.bibexport",
+    "carebook.build.bundles",
+    "carebook.build.changes",
+    "carebook.build.downloads",
+    "carebook.build.generated",
+)
+
+
+JUPYTER_BOOK_ADDS = ("sphinx_jupyterbook_latex", "sphinx_multitoc_numbering")  # jupyter_book.config adds them
+
+
+def _sphinx_extensions() -> list[str]:
+    """The extensions every Sphinx application of the book loads: Sphinx's own and jupyter-book's."""
+    with contextlib.suppress(Exception):
+        from jupyter_book.config import get_default_sphinx_config
+        from sphinx.application import builtin_extensions
+
+        return [*builtin_extensions, *get_default_sphinx_config()["extensions"], *JUPYTER_BOOK_ADDS]
+    return []
 
 
 def _import_sphinx_meanwhile() -> None:
-    """Import Sphinx and the book's extensions in a thread while chapters run (about a second saved).
+    """Import what staging and the Sphinx step need in a thread while chapters run (a second or two saved).
 
-    Chapters only run when a page will change, so the Sphinx step follows; a failed import here is
-    ignored, and raised again where the Sphinx step imports the module itself.
+    Chapters only run when a page will change, so staging and the Sphinx step follow; a failed import here is
+    ignored, and raised again where the step imports the module itself.
     """
 
     def load() -> None:
-        for name in SPHINX_MODULES:
+        for name in (*STAGE_MODULES, *SPHINX_MODULES, *_sphinx_extensions()):
             with contextlib.suppress(Exception):
                 importlib.import_module(name)
 
@@ -208,22 +230,24 @@ def prepare(
     known = None if force else _KNOWN_BUNDLES.get(build) or _known_on_disk(build)
     bundle = known or _BackgroundBundle(build, force)  # forked first, while this process has no other thread
     try:
-        with Timer(report, "validate"):
-            problems = validate.validate(root / "data", memo=None if force else build / "cache" / "validate.stamp")
-            problems += metadata.problems(root)
-        if problems:
-            raise DataInvalid("\n".join(problems))
-        with Timer(report, "execute"):
-            report.outcomes = run.run_chapters(
-                root,
-                build,
-                parameters,
-                force=force,
-                workers=workers,
-                executor=report.executor,
-                scheduler=scheduler,
-                meanwhile=_import_sphinx_meanwhile,
-            )
+        with run.kernels_ahead(root, build, force=force, workers=workers, executor=report.executor) as pool:
+            with Timer(report, "validate"):
+                problems = validate.validate(root / "data", memo=None if force else build / "cache" / "validate.stamp")
+                problems += metadata.problems(root)
+            if problems:
+                raise DataInvalid("\n".join(problems))
+            with Timer(report, "execute"):
+                report.outcomes = run.run_chapters(
+                    root,
+                    build,
+                    parameters,
+                    force=force,
+                    workers=workers,
+                    executor=report.executor,
+                    scheduler=scheduler,
+                    meanwhile=_import_sphinx_meanwhile,
+                    pool=pool,
+                )
         target = build / "stage"
         with Timer(report, "stage"):
             stage.stage(root, build, target, edition.edition(root), bundle.result(), parameters, force=force)

@@ -3,9 +3,10 @@ rest to an executor (carebook.build.executors) as pure jobs (carebook.build.job)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,6 +138,31 @@ def reuse(item: Planned, build: Path) -> None:
     cache.Manifest(build / "cache", item.page.slug).restamp(item.text_key)
 
 
+@contextlib.contextmanager
+def kernels_ahead(
+    root: Path, build: Path, *, force: bool = False, workers: int | None = None, executor: str = "local"
+) -> Iterator[object]:
+    """A local pool whose workers start their kernels at once when some chapter will surely run (it has no cached
+    run: a clean build, a new chapter), so that they start while the data is validated and the chapters are
+    read; otherwise None. No chapter runs until `run_chapters` is given the pool."""
+    from carebook.build import executors
+
+    pages = chapters(root)
+    fresh = [page for page in pages if force or cache.Manifest(build / "cache", page.slug).read() is None]
+    if not fresh or executor != "local":
+        yield None
+        return
+    with executors.open_executor(executor, workers or os.cpu_count() or 1, None, len(pages)) as pool:
+        first = fresh[0]
+        data_dir = str(root / "data")
+        pool.start_kernels(ChapterJob(first.slug, relative(first.path, root), "", {}, str(root), data_dir), len(fresh))
+        try:
+            yield pool
+        except BaseException:  # bad data, say: the workers stop their kernels as they leave (job._drop_spare)
+            pool.executor.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
 def run_chapters(
     root: Path,
     build: Path,
@@ -147,10 +173,12 @@ def run_chapters(
     executor: str = "local",
     scheduler: str | None = None,
     meanwhile: Callable[[], None] | None = None,
+    pool: object | None = None,
 ) -> list[Outcome]:
     """Execute every chapter that needs it; raise ExecutionFailed naming each failure.
 
-    `meanwhile` is called once all chapters are handed to the workers, to do other work while they run.
+    `meanwhile` is called once all chapters are handed to the workers, to do other work while they run; `pool`
+    is one from `kernels_ahead` (else one is opened for the chapters that need to run).
     """
     from carebook.build import executors
 
@@ -165,7 +193,8 @@ def run_chapters(
     for item in to_run:
         progress.chapter(item.page.slug, "queued")
     if to_run:
-        with executors.open_executor(executor, workers or os.cpu_count() or 1, scheduler, len(to_run)) as pool:
+        opened = executors.open_executor(executor, workers or os.cpu_count() or 1, scheduler, len(to_run))
+        with contextlib.nullcontext(pool) if pool else opened as pool:
             jobs = pool.prepare([item.job for item in to_run])
             futures = {pool.submit(execute_chapter, job): item for job, item in zip(jobs, to_run, strict=True)}
             if meanwhile:

@@ -72,25 +72,18 @@ def reader_chart(chart: dict, outdir: Path) -> str:
 
 
 def _charts(app, doctree, docname: str) -> None:
-    """Each chart image as SVG for a reader's width, with its alt text (myst-nb pastes a glued image as a PNG
-    with its file name as alt)."""
+    """Each chart (myst-nb pastes its HTML, which holds its spec) as an SVG image for a reader's width, with its
+    alt text."""
     from docutils import nodes
 
     from carebook.sphinxext import vector
 
-    source = Path(app.env.doc2path(docname))
-    if source.suffix != ".ipynb":
-        return
-    charts = vector.chart_outputs(source)
     up = "../" * docname.count("/")
-    for image in doctree.findall(nodes.image):
-        chart = charts.get(Path(str(image.get("uri", ""))).stem)
-        if chart is None:
-            continue
-        image["alt"] = chart["alt"]
-        if chart["spec"] is not None:
-            image["uri"] = f"{up}_images/{reader_chart(chart, Path(app.outdir))}"
-            image["candidates"] = {"*": image["uri"]}
+    for node, chart in vector.chart_nodes(doctree):
+        uri = f"{up}_images/{reader_chart(chart, Path(app.outdir))}"
+        image = nodes.image(uri=uri, alt=chart["alt"], candidates={"*": uri})
+        node.replace_self(image)
+        image["classes"] = []  # replace_self gives it the HTML output's classes
 
 
 def navigation(env, root: str, suffix: str) -> list[dict]:

@@ -159,42 +159,30 @@ def _post_transforms() -> tuple[type, ...]:
         formats = ("latex",)
 
         def run(self, **kwargs) -> None:
-            charts = _book_charts(Path(self.env.srcdir))
-            for image in list(self.document.findall(nodes.image)):
-                chart = charts.get(Path(str(image.get("uri", ""))).stem)
-                if chart is None or chart["spec"] is None or "width" in image or "scale" in image:
-                    continue
-                caption = chart_caption(image, nodes)
+            from carebook.sphinxext import vector
+
+            for node, chart in vector.chart_nodes(self.document):
+                caption = chart_caption(node, nodes)
                 if caption is not None:
                     caption[CHART_CAPTION] = True
                 latex = print_chart(chart, Path(self.app.outdir), captioned=caption is not None)
-                image.replace_self(nodes.raw("", latex, format="latex"))
+                node.replace_self(nodes.raw("", latex, format="latex"))
 
     NO_LONGTABLE = (nodes.table, nodes.Admonition, nodes.sidebar, nodes.topic, nodes.footnote, nodes.list_item)
     return MarkBibliographies, NoteCitations, BibliographiesInPlace, TablesForPrint, ChartsAsVectors
 
 
-def _book_charts(srcdir: Path) -> dict[str, dict]:
-    """Every chart of the book's executed chapters, by the name myst-nb gives its PNG (see vector.chart_outputs)."""
-    from carebook.sphinxext import vector
-
-    found: dict[str, dict] = {}
-    for notebook in sorted(srcdir.rglob("*.ipynb")):
-        inside = notebook.relative_to(srcdir).parts
-        if "_build" not in inside and ".ipynb_checkpoints" not in inside:
-            found.update(vector.chart_outputs(notebook))
-    return found
-
-
 CHART_CAPTION = "carebook_chart_caption"  # marks a caption node that belongs to a chart's Figure in the tagged PDF
 
 
-def chart_caption(image, nodes) -> object | None:
-    """The caption of the figure `image` stands in, if it is that figure's only image."""
-    figure = image.parent
+def chart_caption(chart, nodes) -> object | None:
+    """The caption of the figure the `chart` node stands in, if the chart is that figure's only picture."""
+    from carebook.sphinxext import vector
+
+    figure = chart.parent
     while figure is not None and not isinstance(figure, nodes.figure):
         figure = figure.parent
-    if figure is None or len(list(figure.findall(nodes.image))) != 1:
+    if figure is None or any(figure.findall(nodes.image)) or len(list(vector.chart_nodes(figure))) != 1:
         return None
     return next((child for child in figure.children if isinstance(child, nodes.caption)), None)
 

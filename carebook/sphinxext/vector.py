@@ -1,45 +1,61 @@
-"""Charts as vector graphics for the PDF (vl-convert's PDF) and the EPUB (its SVG), drawn again from each
-chart's Vega-Lite spec (in the executed chapter, beside the PNG that myst-nb pastes), so that their lettering
-is text: sharp at any size, searchable and selectable, and never smaller than a reader can read."""
+"""Charts as vector graphics for the PDF (vl-convert's PDF) and the EPUB (its SVG), drawn from the Vega-Lite spec
+that each chart's HTML output carries (carebook.charts.Figure.html; print and the e-book take that output too,
+_config.yml), so that their lettering is text: sharp at any size, searchable and selectable, and never smaller
+than a reader can read."""
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
+import html
 import json
 import re
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 SPEC = re.compile(r'<script type="application/json" class="carebook-spec(-narrow)?"[^>]*>(.*?)</script>', re.S)
+CHART = re.compile(r'<div id="(vis-[0-9a-f]+)" class="carebook-vis" data-alt="([^"]*)"')
 FONT_SIZE = re.compile(r'font-size="([0-9.]+)px"')
 SVG_WIDTH = re.compile(r'<svg\b[^>]*\bwidth="([0-9.]+)"')
 FIT_TRIES = 6
 TITLE_CHAR_PIXELS = 6  # pixels per character of the 11 px source line under a chart, at most about
 
 
-def _plain(data: dict) -> dict:
-    """An output's data keyed by MIME type ('image/png'), whether papermill recorded it (its own prefix) or not."""
-    return {key.rsplit("/", 2)[-2] + "/" + key.rsplit("/", 1)[-1]: value for key, value in data.items()}
+def chart_in(markup: str) -> dict | None:
+    """The chart that an output's HTML holds: its id, alt text, spec and phone layout's spec (None when it has
+    none); None when the HTML holds no chart."""
+    found = CHART.search(markup)
+    specs = {narrow: json.loads(text) for narrow, text in SPEC.findall(markup)} if found else {}
+    if "" not in specs:
+        return None
+    return {
+        "id": found.group(1),
+        "alt": html.unescape(found.group(2)),
+        "spec": specs.get(""),
+        "narrow": specs.get("-narrow"),
+    }
+
+
+def chart_nodes(document) -> Iterator[tuple[object, dict]]:
+    """Each chart in a document as myst-nb pasted it (a raw HTML node), with the chart it holds."""
+    from docutils import nodes
+
+    for node in list(document.findall(nodes.raw)):
+        chart = chart_in(node.astext()) if "html" in node.get("format", "").split() else None
+        if chart is not None:
+            yield node, chart
 
 
 def chart_outputs(notebook: Path) -> dict[str, dict]:
-    """Each chart of an executed chapter, by the sha256 of its PNG (as myst-nb names the image file): its alt
-    text (text/plain), its spec and its phone layout's spec (None when it has none)."""
+    """Each chart of an executed chapter, by its id (see chart_in)."""
     found = {}
     for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
         for output in cell.get("outputs", []):
-            data = _plain(output.get("data", {}))
-            if "image/png" not in data:
-                continue
-            png = base64.b64decode("".join(data["image/png"]))
-            specs = {narrow: json.loads(text) for narrow, text in SPEC.findall("".join(data.get("text/html", "")))}
-            found[hashlib.sha256(png).hexdigest()] = {
-                "alt": "".join(data.get("text/plain", "")),
-                "spec": specs.get(""),
-                "narrow": specs.get("-narrow"),
-            }
+            for key, value in output.get("data", {}).items():
+                chart = chart_in("".join(value)) if key.endswith("text/html") else None
+                if chart is not None:
+                    found[chart["id"]] = chart
     return found
 
 
