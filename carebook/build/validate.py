@@ -217,15 +217,23 @@ def _file_lines(path: Path) -> dict[int, int]:
     return lines
 
 
-def _delimiter_problem(res) -> str | None:
-    """'1:1: message' when the table's columns are separated by something other than commas, else None."""
-    res.infer()
-    control = res.dialect.get_control("csv") if res.dialect.has_control("csv") else None
-    delimiter = getattr(control, "delimiter", ",") or ","
-    if delimiter == ",":
+def _delimiter_problem(path: Path) -> str | None:
+    """'1:1: message' when the table's header is one column holding another separator (tabs, semicolons,
+    vertical bars): frictionless reads such a file by sniffing it, but the chapters read comma-separated files."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
         return None
-    shown = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}.get(delimiter, repr(delimiter))
-    return f"1:1: columns are separated by {shown}, not commas: save the file as comma-separated (CSV)"
+    shown = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}
+    found = [name for mark, name in shown.items() if len(header) == 1 and mark in header[0]]
+    return (
+        f"1:1: columns are separated by {found[0]}, not commas: save the file as comma-separated (CSV)"
+        if found
+        else None
+    )
 
 
 def _relative(path: Path) -> str:
@@ -283,7 +291,7 @@ def problems(data_dir: Path) -> list[str]:
             continue
         res = package.get_resource(task.name)
         path = data_dir / res.path
-        delimiter = _delimiter_problem(res) if path.is_file() else None
+        delimiter = _delimiter_problem(path) if path.is_file() else None
         if delimiter:
             lines.append(f"{_relative(path)}:{delimiter}")
             continue
