@@ -303,3 +303,29 @@ def _filtered_entries(original: Callable) -> Callable:
 
     get_filtered_entries.original = original
     return get_filtered_entries
+
+
+def altair_class_table_once() -> None:
+    """Altair 6 hashes the schema of every one of its ~570 wrapper classes each time it turns a dict into chart
+    objects (every `encode`), half a second of a chapter with a diagram: build that table once per process. The
+    table depends only on the classes, which cannot change. https://github.com/vega/altair/pull/3547 does this
+    upstream (open)."""
+    if _major_minor("altair")[0] != 6:
+        return
+    from altair.utils import schemapi
+
+    init = schemapi._FromDict.__init__
+    if getattr(init, "carebook_once", False):
+        return
+    tables: dict[tuple, dict] = {}
+
+    @functools.wraps(init)
+    def once(self, wrapper_classes, /) -> None:
+        classes = tuple(wrapper_classes)
+        if classes not in tables:
+            init(self, classes)
+            tables[classes] = self.class_dict
+        self.class_dict = tables[classes]
+
+    once.carebook_once = True
+    schemapi._FromDict.__init__ = once

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from carebook import data
+from carebook import _compat, data
 from carebook.chartdata import drawn_sources, encoded_fields, frames, reader_columns
 from carebook.housestyle import (  # noqa: F401 (the colours: the chapters' API)
     BLUE,
@@ -32,6 +32,8 @@ from carebook.housestyle import (  # noqa: F401 (the colours: the chapters' API)
 )
 from carebook.markup import markdown_text
 from carebook.shapes import headroom, labelled_bars, plan_against_actual, slots  # noqa: F401 (the chapters' API)
+
+_compat.altair_class_table_once()
 
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 WIDTH = 640

@@ -86,3 +86,28 @@ def test_each_sphinx_application_gets_its_own_templates_path():
         assert fresh.templates_path == []
     finally:
         earlier.templates_path.pop()
+
+
+def test_altair_builds_its_class_table_once_and_the_charts_are_unchanged():
+    import altair as alt
+    import pandas as pd
+    from altair.utils import schemapi
+
+    _compat.altair_class_table_once()
+    once = schemapi._FromDict.__init__
+    assert getattr(once, "carebook_once", False)
+    frame = pd.DataFrame({"year": ["2015", "2016"], "amount": [3.8, 5.3], "kind": ["a", "b"]})
+
+    def spec() -> dict:
+        chart = alt.Chart(frame).mark_bar().encode(x="year:O", y=alt.Y("amount:Q", title="£bn"), color="kind:N")
+        return chart.to_dict()
+
+    shared = spec()
+    first = schemapi._FromDict(alt.VegaLiteSchema._default_wrapper_classes()).class_dict
+    second = schemapi._FromDict(alt.VegaLiteSchema._default_wrapper_classes()).class_dict
+    assert first is second  # built once
+    schemapi._FromDict.__init__ = once.__wrapped__
+    try:
+        assert spec() == shared  # what the original table gives
+    finally:
+        schemapi._FromDict.__init__ = once
