@@ -329,3 +329,37 @@ def altair_class_table_once() -> None:
 
     once.carebook_once = True
     schemapi._FromDict.__init__ = once
+
+
+def numref_targets_unpickled_once() -> None:
+    """Sphinx 7 unpickles the target page's whole doctree for every {numref} it resolves, to look up one node by its
+    id (a third of a second per build here; https://github.com/sphinx-doc/sphinx/issues/12883). For that lookup,
+    which only reads the tree, keep each page's unpickled doctree while its pickled bytes are the same object (a
+    page read again gets new bytes, so a new tree)."""
+    if _major_minor("sphinx")[0] != 7:
+        return
+    from sphinx.domains.std import StandardDomain
+    from sphinx.environment import BuildEnvironment
+
+    resolve = StandardDomain._resolve_numref_xref
+    if getattr(resolve, "carebook_once", False):
+        return
+    kept: dict[str, tuple[bytes, object]] = {}
+
+    def doctree(env: BuildEnvironment, docname: str) -> object:
+        held = kept.get(docname)
+        if held is None or held[0] is not env._pickled_doctree_cache.get(docname):
+            tree = BuildEnvironment.get_doctree(env, docname)  # fills the pickled bytes' cache
+            held = kept[docname] = (env._pickled_doctree_cache.get(docname), tree)
+        return held[1]
+
+    @functools.wraps(resolve)
+    def once(self, env, *args, **kwargs):
+        env.get_doctree = functools.partial(doctree, env)
+        try:
+            return resolve(self, env, *args, **kwargs)
+        finally:
+            del env.get_doctree
+
+    once.carebook_once = True
+    StandardDomain._resolve_numref_xref = once

@@ -25,6 +25,7 @@ REFERENCE_CACHE = "carebook.sphinxext.refcache"  # carebook's builds keep format
 __all__ = ["SphinxFailed", "build"]
 
 _compat.defer_mystnb_executing_clients()  # the book's Sphinx runs never execute
+_compat.numref_targets_unpickled_once()
 
 
 def _chapter_line(stage: Path, root: Path, name: str, encoded: int) -> int | None:
