@@ -7,7 +7,7 @@ import contextlib
 import functools
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -268,41 +268,9 @@ def one_pass_bibliography_filter() -> None:
 
     found = BibtexDomain.get_filtered_entries
     if _major_minor("sphinxcontrib-bibtex") == (2, 7) and not hasattr(found, "original"):
-        BibtexDomain.get_filtered_entries = _filtered_entries(found)
+        from carebook.sphinxext.refcache import filtered_entries
 
-
-def _filtered_entries(original: Callable) -> Callable:
-    """sphinxcontrib-bibtex 2.7's `BibtexDomain.get_filtered_entries`, with the pages citing each key found in one
-    pass over the citations rather than one pass per entry (for every bibliography on every build: a tenth of a
-    one-page HTML build here). The filter and its fallback are the library's own."""
-    from sphinxcontrib.bibtex.domain import _FilterVisitor, logger
-
-    @functools.wraps(original)
-    def get_filtered_entries(self, bibliography_key):
-        bibliography = self.bibliographies[bibliography_key]
-        citing: dict[str, set[str]] = {}
-        for citation_ref in self.citation_refs:
-            for key in {target.key for target in citation_ref.targets}:
-                citing.setdefault(key, set()).add(citation_ref.docname)
-        for entry in self.get_entries(bibliography.bibfiles):
-            key = bibliography.keyprefix + entry.key
-            cited_docnames = citing.get(key, set())
-            visitor = _FilterVisitor(entry=entry, docname=bibliography_key.docname, cited_docnames=cited_docnames)
-            try:
-                success = visitor.visit(bibliography.filter_)
-            except ValueError as err:
-                logger.warning(
-                    f"syntax error in :filter: expression; {err}",
-                    location=(bibliography_key.docname, bibliography.line),
-                    type="bibtex",
-                    subtype="filter_syntax_error",
-                )
-                success = bool(cited_docnames)  # the library's fallback
-            if success or entry.key in bibliography.keys:
-                yield key, entry
-
-    get_filtered_entries.original = original
-    return get_filtered_entries
+        BibtexDomain.get_filtered_entries = filtered_entries(found)
 
 
 def altair_class_table_once() -> None:
