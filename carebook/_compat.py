@@ -65,15 +65,27 @@ def kernel_manager_class() -> type:
     nbclient makes its own client from the manager it is given, and a KernelClient does not stop its
     channels when it is dropped (the leak fixed for nbconvert's executor in
     https://github.com/jupyter/nbconvert/pull/1175); a kernel started ahead and stopped by us would
-    otherwise leave its sockets open in a long-lived worker. Checked on jupyter_client 8.10 (the lock's).
+    otherwise leave its sockets open in a long-lived worker. A `launcher` may start the kernel instead of
+    LocalProvisioner's Popen (the provisioner keeps what it records of one). Checked on jupyter_client 8.10.
     """
     from jupyter_client.manager import AsyncKernelManager
 
     class ChapterKernelManager(AsyncKernelManager):
+        launcher = None  # (command, options) -> a Popen-like process or None: carebook.build.kernelfork
+
         def client(self, **kwargs):
             made = super().client(**kwargs)
             self.__dict__.setdefault("carebook_clients", []).append(made)
             return made
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):  # "override in a subclass to launch differently"
+            process = self.launcher(kernel_cmd, kw) if self.launcher else None
+            if process is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            provisioner = self.provisioner  # what LocalProvisioner.launch_kernel records of its Popen
+            provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, process.pid
+            provisioner.cwd = kw.get("cwd")
+            self._reconcile_connection_info(provisioner.connection_info)
 
     return ChapterKernelManager
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carebook import _compat
+from carebook.build import kernelfork
 from carebook.build.chapter import ChapterJob, ChapterResult, line_in_cell, place, read_chapter, reporter, versions
 
 IPC_PATH_MAX = 96  # a kernel's socket is named <folder>/kernel-<n>: Unix socket paths end at 108 bytes
@@ -82,6 +83,8 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
     sockets = str(Path(folder.name) / "kernel")
     transport = {"transport": "ipc", "ip": sockets} if len(sockets) < IPC_PATH_MAX else {}
     manager = _compat.kernel_manager_class()(kernel_name="python3", **transport)
+    env = _kernel_env(job, Path(folder.name))
+    manager.launcher = kernelfork.launcher(job.root, job.preload, env, cwd)  # forked from a warm template if it can
     with open(Path(folder.name) / "kernel.log", "w", encoding="utf-8") as log:
         run_sync(manager.start_kernel)(
             extra_arguments=[
@@ -89,7 +92,7 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
                 *(f"--IPKernelApp.exec_lines={line}" for line in _start_lines(job.preload)),
             ],
             cwd=cwd,
-            env=_kernel_env(job, Path(folder.name)),
+            env=env,
             stderr=log,
             stdout=log,
         )
