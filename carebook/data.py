@@ -16,7 +16,7 @@ import pandas as pd
 
 from carebook import ROOT, reads
 
-DATA_ENV = "CAREBOOK_DATA"
+DATA_ENV = reads.DATA_ENV
 VALUE_COLUMNS = ("amount", "value", "count")
 
 

@@ -21,6 +21,7 @@ import threading
 DEPS_ENV = "CAREBOOK_DEPS"  # the file this kernel notes its reads in: one `path<TAB>sha256` line each
 ROOT_ENV = "CAREBOOK_ROOT"  # the book's root: the chapter's inputs live here
 SCRATCH_ENV = "CAREBOOK_SCRATCH"  # the one folder a chapter may write in
+DATA_ENV = "CAREBOOK_DATA"  # the data folder a chapter loads its tables from (carebook.data)
 OUTSIDE_ENV = "CAREBOOK_READ_OUTSIDE"  # folders outside the root a chapter may read (os.pathsep-separated)
 NOT_INPUTS = (".venv", "_build", "carebook", ".git", "__pycache__", ".ipynb_checkpoints")
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC

@@ -24,6 +24,7 @@ class Pool:
 
     def __init__(self, executor: concurrent.futures.Executor, workers: int, ahead: bool, progress: str):
         self.executor, self.workers, self.ahead, self.progress = executor, workers, ahead, progress
+        self.template = None  # the kernel template the workers share (carebook.build.kernelfork), once started
 
     def prepare(self, jobs: list) -> list:
         """The jobs as this executor runs them: whether to start a kernel ahead (with the chapters' API imported
@@ -41,10 +42,11 @@ class Pool:
     def start_kernels(self, job, count: int) -> None:
         """Have up to `count` workers start a kernel now for their first chapter (only where kernels start ahead);
         `job` stands for the chapters: each kernel's root, data and folder are theirs."""
-        from carebook.build.job import start_ahead
+        from carebook.build.job import share_template, start_ahead
 
         if self.ahead:
             (first,) = self.prepare([job])
+            self.template = self.template or share_template(first)  # before the first submit forks the workers
             for _ in range(min(count, self.workers)):
                 self.executor.submit(start_ahead, first)
 
@@ -61,14 +63,19 @@ class Pool:
 @contextlib.contextmanager
 def _local(workers: int, scheduler: str | None) -> Iterator[Pool]:
     """A fork pool of `workers` processes, each starting its next chapter's kernel while the current one runs."""
+    from carebook.build import kernelfork
+
     context = multiprocessing.get_context("fork")
     pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_on_interrupt)
+    opened = Pool(pool, workers, ahead=True, progress="print")
     try:
-        yield Pool(pool, workers, ahead=True, progress="print")
+        yield opened
     except BaseException:  # Ctrl-C or a failure here: drop the queued chapters rather than wait for them
         pool.shutdown(wait=False, cancel_futures=True)
+        kernelfork.close(opened.template)
         raise
     pool.shutdown(wait=True)
+    kernelfork.close(opened.template)  # the next build's kernels import the chapters' API afresh
 
 
 @contextlib.contextmanager

@@ -51,8 +51,7 @@ def _import_kernel_machinery() -> None:
 
 def _kernel_env(job: ChapterJob, folder: Path) -> dict[str, str]:
     """The kernel's environment, given explicitly: where to note reads, the data and the root on the path."""
-    from carebook.data import DATA_ENV
-    from carebook.reads import DEPS_ENV, ROOT_ENV, SCRATCH_ENV
+    from carebook.reads import DATA_ENV, DEPS_ENV, ROOT_ENV, SCRATCH_ENV  # not carebook.data: it imports pandas
 
     env = dict(os.environ)
     env.update(
@@ -97,6 +96,14 @@ def _start_kernel(job: ChapterJob, cwd: str) -> Spare:
             stdout=log,
         )
     return Spare(manager, folder, cwd)
+
+
+def share_template(job: ChapterJob) -> object | None:
+    """Start, in this process, the template from which the workers it forks next fork their kernels (one template
+    for every worker: its imports are paid once); None when `job` preloads nothing. `kernelfork.close` ends it."""
+    cwd = str(Path(job.root) / Path(job.source).parent)
+    env = _kernel_env(job, Path(tempfile.gettempdir()))  # each kernel's own folders are not the template's
+    return kernelfork.share(job.root, job.preload, env, cwd)
 
 
 def _start_lines(preload: tuple[str, ...]) -> list[str]:

@@ -1,8 +1,9 @@
 """Kernels forked from a warm template: a chapter's kernel starts without importing pandas and Altair again.
 
-A local pool worker keeps one template: a fresh interpreter, started as a kernel is (the same command line
-form, folder and environment), that imports ipykernel and the chapters' API (`executors.PRELOAD`) and runs
-nothing else. Each chapter's kernel is a fork of it: a new process with its own session, folder for reads,
+The local pool keeps one template: a fresh interpreter, started as a kernel is (the same command line form,
+folder and environment), that imports ipykernel and the chapters' API (`executors.PRELOAD`) and runs nothing
+else. The build starts it before it forks its workers, which share it (`share`, `close`); a worker with none
+starts its own. Each chapter's kernel is a fork of it: a new process with its own session, folder for reads,
 log and connection file, in which no chapter has run, ready in a fraction of the second a fresh interpreter
 takes to import what every chapter imports. When the template cannot serve (the kernel command is not this
 interpreter's ipykernel, the template has gone), jupyter_client starts the kernel as usual.
@@ -92,6 +93,8 @@ class Template:
     """One worker's template process, and the pipes on which it is asked for kernels."""
 
     def __init__(self, preload: tuple[str, ...], env: dict[str, str], cwd: str):
+        import multiprocessing
+
         shared = {k: v for k, v in env.items() if k not in PER_KERNEL}
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__],
@@ -105,7 +108,11 @@ class Template:
         self.answer = Connection(os.dup(self.process.stdout.fileno()), writable=False)
         self.process.stdin.close()
         self.process.stdout.close()
-        self.lock = threading.Lock()
+        self.lock = multiprocessing.get_context("fork").Lock()  # one request at a time, from any forked worker
+
+    def alive(self) -> bool:
+        """True while the template runs (asked from a forked worker too, whose child it is not)."""
+        return _running(self.process.pid)
 
     def fork(self, request: Request) -> Forked | None:
         """A kernel forked for `request`, or None if the template could not make one."""
@@ -125,19 +132,44 @@ class Template:
             self.process.wait(timeout=5)
 
 
-_templates: dict[tuple, Template] = {}  # this process's, by what they were started with
+_templates: dict[tuple, Template] = {}  # this process's (and its parent's, in a forked worker), by their key
 _made = threading.Lock()
+
+
+def _key(root: str, preload: tuple[str, ...], env: dict[str, str], cwd: str) -> tuple:
+    """What a template is started with, which its kernels must share: book, modules, folder, environment."""
+    return (root, preload, cwd, tuple(sorted((k, v) for k, v in env.items() if k not in PER_KERNEL)))
+
+
+def share(root: str, preload: tuple[str, ...], env: dict[str, str], cwd: str) -> Template | None:
+    """Start a template for kernels of the book at `root`, to be found by the workers this process forks next."""
+    if not preload:
+        return None
+    with _made:
+        template = _templates[_key(root, preload, env, cwd)] = Template(preload, env, cwd)
+    return template
+
+
+def close(template: Template | None) -> None:
+    """End a template started by `share` (its kernels stop too)."""
+    if template is None:
+        return
+    with _made:
+        for key in [key for key, value in _templates.items() if value is template]:
+            del _templates[key]
+    template.close()
 
 
 def launcher(root: str, preload: tuple[str, ...], env: dict[str, str], cwd: str):
     """A function (command, launch options) -> Forked or None that forks kernels of the book at `root` (run in
-    `cwd` with `env`) from this process's template; None when there is nothing to preload."""
+    `cwd` with `env`) from the template shared with this process, else its own; None when there is nothing to
+    preload."""
     if not preload:
         return None
-    key = (root, preload, cwd, tuple(sorted((k, v) for k, v in env.items() if k not in PER_KERNEL)))
+    key = _key(root, preload, env, cwd)
     with _made:
         template = _templates.get(key)
-        if template is None or template.process.poll() is not None:
+        if template is None or not template.alive():
             template = _templates[key] = Template(preload, env, cwd)
             import atexit
 
@@ -243,13 +275,15 @@ def _become_kernel(request: Request, pipes: tuple[Connection, Connection], told:
         os.close(log)
         os.environ.clear()
         os.environ.update(request.env)
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # the kernel stops when the template goes
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
         time.tzset()
         tempfile.tempdir = None
-        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *request.argv]
+        # The kernel stops when its parent, the template, goes (ipykernel read JPY_PARENT_PID as it was imported).
+        argv = [*request.argv, f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *argv]
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance(argv=request.argv)
+        kernelapp.launch_new_instance(argv=argv)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
