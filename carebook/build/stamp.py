@@ -12,7 +12,7 @@ import fnmatch
 import functools
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,15 +78,22 @@ def _package_of(rel: str) -> str:
     return ".".join(parts)
 
 
-def _nodes(node: ast.AST):
-    """Every node under `node`, except what is under `if TYPE_CHECKING:` (imports for type checkers only)."""
-    for child in ast.iter_child_nodes(node):
-        test = child.test if isinstance(child, ast.If) else None
+STATEMENT_LISTS = ("body", "orelse", "finalbody")  # where statements nest; handlers and match cases hold more
+
+
+def _statements(body: list) -> Iterator[ast.stmt]:
+    """Every statement in `body` and the blocks nested in it (an import is a statement, at any depth), except
+    those under `if TYPE_CHECKING:` (imports for type checkers only); expressions are not walked."""
+    for statement in body:
+        test = statement.test if isinstance(statement, ast.If) else None
         if test is not None and "TYPE_CHECKING" in {getattr(test, "id", None), getattr(test, "attr", None)}:
-            yield from (n for item in child.orelse for n in (item, *_nodes(item)))
+            yield from _statements(statement.orelse)
             continue
-        yield child
-        yield from _nodes(child)
+        yield statement
+        for name in STATEMENT_LISTS:
+            yield from _statements(getattr(statement, name, None) or [])
+        for inner in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+            yield from _statements(inner.body)
 
 
 @functools.cache
@@ -94,7 +101,7 @@ def _imports(rel: str, mtime: float) -> frozenset[str]:
     """The carebook modules the file `rel` imports, at any depth (a lazy import counts), with their packages."""
     tree_ = ast.parse((PACKAGE / rel).read_text(encoding="utf-8"))
     names = []
-    for node in _nodes(tree_):
+    for node in _statements(tree_.body):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
