@@ -69,6 +69,7 @@ def test_navigation_lists_every_page_and_its_sections(built_epub: Path):
 
     with zipfile.ZipFile(built_epub) as book:
         nav = book.read("nav.xhtml").decode()
+    assert "<h1>Contents</h1>" in nav and "<title>Contents</title>" in nav, "the contents are not titled Contents"
     links = re.findall(r'<a href="([^"]+)">', nav)
     for page in pages(ROOT):
         own = [link for link in links if link.split("#")[0] == f"{page.name}.xhtml"]

@@ -7,7 +7,6 @@ _build/pdf/pages/ for people to look at.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import subprocess
@@ -97,12 +96,6 @@ def glued_outputs() -> dict[str, dict[str, str]]:
                     prefix = record.get("mime_prefix", "")
                     found[record["name"]] = {key.removeprefix(prefix): v for key, v in output.get("data", {}).items()}
     return found
-
-
-def png_size(data: str | list[str]) -> tuple[int, int]:
-    """Width and height of a base64 PNG from a notebook output."""
-    head = base64.b64decode("".join(data))[:24]
-    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
 # --- what is in it -------------------------------------------------------------------------

@@ -120,6 +120,10 @@ def _book_epub() -> type:
     from sphinx.builders.epub3 import Epub3Builder
 
     class BookEpub(Epub3Builder):
+        # The navigation document's heading, as the web edition and British books title it ("Table of Contents"
+        # is Sphinx's default, its own comment says these titles are not yet localised).
+        guide_titles = {**Epub3Builder.guide_titles, "toc": "Contents"}
+
         def init(self) -> None:
             super().init()
             self.config.epub_tocscope = "includehidden"  # the navigation document lists what get_toc finds
