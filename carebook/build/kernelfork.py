@@ -90,7 +90,8 @@ def _running(pid: int) -> bool:
 
 
 class Template:
-    """One worker's template process, and the pipes on which it is asked for kernels."""
+    """A template process (the build's, shared by its workers, or a worker's own) and the pipes on which it is
+    asked for kernels."""
 
     def __init__(self, preload: tuple[str, ...], env: dict[str, str], cwd: str):
         import multiprocessing
