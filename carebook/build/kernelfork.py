@@ -24,7 +24,17 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell")
+# What a kernel imports as it starts, before any chapter: the kernel itself, and what its start-up imports on the
+# way (the debugger's debugpy, the history's sqlite3, IPython's default extension): about 0.05 s a kernel.
+KERNEL_MODULES = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.history",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+)
 LAUNCHER = ["-m", "ipykernel_launcher"]  # the python3 kernel's command after the interpreter
 PER_KERNEL = ("CAREBOOK_DEPS", "CAREBOOK_SCRATCH", "TMPDIR")  # each kernel's own folders: set after the fork
 PRELOAD_ENV = "CAREBOOK_TEMPLATE_PRELOAD"  # the modules the template imports, comma-separated
@@ -202,7 +212,8 @@ def serve() -> None:
     """The template's life: import what a kernel imports, then fork a kernel for each request until asked no more.
 
     The modules are imported as a kernel imports them at start: in its folder and environment, and with an
-    IPython kernel behind `get_ipython` (pandas chooses its display.max_columns so as it is imported).
+    IPython kernel behind `get_ipython` (pandas chooses its display.max_columns so as it is imported). What the
+    imports put in the environment (debugpy sets one variable) each kernel gets too.
     """
     import builtins
     import gc
@@ -217,17 +228,19 @@ def serve() -> None:
     os.close(null)
     if sys.path[0] == "" or Path(sys.path[0]) == Path.cwd():  # as ipykernel_launcher starts
         del sys.path[0]
+    before = dict(os.environ)
     builtins.get_ipython = _kernel_stand_in
     for name in filter(None, os.environ.pop(PRELOAD_ENV, "").split(",")):
         with contextlib.suppress(Exception):  # the kernel imports it again, and its chapter reports the error
             importlib.import_module(name)
     del builtins.get_ipython
+    set_on_import = {k: v for k, v in os.environ.items() if before.get(k) != v}  # debugpy sets one
     gc.collect()
     gc.freeze()  # pages every kernel shares stay shared: the collector never writes to them
     while True:
         try:
             request = requests.recv()
-            answers.send(_fork_kernel(request, (requests, answers)))
+            answers.send(_fork_kernel(request, (requests, answers), _imported_env(request, before, set_on_import)))
         except (EOFError, OSError):
             os._exit(0)
 
@@ -239,7 +252,16 @@ def _reap(*_) -> None:
             pass
 
 
-def _fork_kernel(request: Request, pipes: tuple[Connection, Connection]) -> int | str:
+def _imported_env(request: Request, before: dict[str, str], set_on_import: dict[str, str]) -> dict[str, str]:
+    """The kernel's environment: its own, with what the template's imports set where they would set it in a
+    kernel (the kernel's value is the one the import saw)."""
+    return {
+        **request.env,
+        **{k: v for k, v in set_on_import.items() if request.env.get(k) == before.get(k)},
+    }
+
+
+def _fork_kernel(request: Request, pipes: tuple[Connection, Connection], env: dict[str, str]) -> int | str:
     """Fork a kernel for `request`: its process id once it leads its own session, or why it could not."""
     ready, told = os.pipe()
     try:
@@ -248,14 +270,14 @@ def _fork_kernel(request: Request, pipes: tuple[Connection, Connection]) -> int 
         return str(exc)
     if pid == 0:
         os.close(ready)
-        _become_kernel(request, pipes, told)
+        _become_kernel(request, pipes, told, env)
     os.close(told)
     os.read(ready, 1)  # the kernel leads its own process group before its id is handed out (see Forked)
     os.close(ready)
     return pid
 
 
-def _become_kernel(request: Request, pipes: tuple[Connection, Connection], told: int) -> None:
+def _become_kernel(request: Request, pipes: tuple[Connection, Connection], told: int, env: dict[str, str]) -> None:
     """In the forked child: take the kernel's session, signals, output and environment, then run it."""
     import importlib.util
     import tempfile
@@ -275,7 +297,7 @@ def _become_kernel(request: Request, pipes: tuple[Connection, Connection], told:
             os.dup2(log, fd)
         os.close(log)
         os.environ.clear()
-        os.environ.update(request.env)
+        os.environ.update(env)
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
         time.tzset()
         tempfile.tempdir = None
